@@ -1,0 +1,470 @@
+"""Combinators: warmup, join, chain, clip, cycle, shift, per_epoch, and arithmetic."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import numbers
+
+from . import _validate as V
+from ._primitives import Constant, constant, ramp_value, shape_params
+from ._schedule import Schedule, register_node
+
+
+# --------------------------------------------------------------------------------------------
+# warmup
+# --------------------------------------------------------------------------------------------
+class Warmup(Schedule):
+    _values = ("start",)
+    _children = ("schedule",)
+    _static = ("steps", "shape")
+    _kind = "warmup"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        n, child = self.steps, self.schedule
+        if n == 0:
+            return child._eval(k, xp)
+        if xp.name == "python":
+            if k < n:
+                return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
+            return child._eval(k - n, xp)
+        up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(xp.zero(), xp), k, n)
+        return xp.where(k < n, up, child._eval(xp.maximum(k - n, 0), xp))
+
+    def _args(self):
+        return {"schedule": self.schedule, "steps": self.steps, "start": self.start, "shape": self.shape}
+
+
+_WARMUP_PARAMS = {}
+
+
+def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
+    """Ramps from ``start`` to ``schedule(0)`` over ``steps`` steps, then runs ``schedule(k - steps)``.
+
+    Args:
+        schedule: what runs after the warmup.
+        steps: warmup length (0 means no warmup).
+        start: the value at step 0.
+        shape: the ramp's shape (any shape of :func:`~lrsched.ramp`, with its default parameters).
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.warmup(lrsched.constant(1.0), 4)
+        >>> [s(k) for k in range(6)]
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+    V.schedule("schedule", schedule)
+    steps = V.steps("steps", steps)
+    start = V.value("start", start)
+    if shape not in _WARMUP_PARAMS:
+        _WARMUP_PARAMS[shape] = shape_params(shape, {})
+    if shape == "exponential" and V.is_plain(start) and not start != 0:
+        raise ValueError(f"start={start!r}: an exponential warmup needs a non-zero start")
+    return Warmup._make(schedule=schedule, start=start, steps=steps, shape=shape)
+
+
+register_node(Warmup, warmup)
+
+
+# --------------------------------------------------------------------------------------------
+# join
+# --------------------------------------------------------------------------------------------
+class Join(Schedule):
+    _children = ("schedules",)
+    _static = ("boundaries",)
+    _kind = "join"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        pieces, bounds = self.schedules, self.boundaries
+        if xp.name == "python":
+            i = bisect.bisect_right(bounds, k)
+            if i:
+                k = k - bounds[i - 1]
+            return pieces[i]._eval(k, xp)
+        out = pieces[0]._eval(k, xp)
+        for b, piece in zip(bounds, pieces[1:]):
+            out = xp.where(k >= b, piece._eval(xp.maximum(k - b, 0), xp), out)
+        return out
+
+    def _args(self):
+        return {"schedules": list(self.schedules), "boundaries": list(self.boundaries)}
+
+
+def join(schedules, boundaries) -> Schedule:
+    """Runs ``schedules[0]``, then ``schedules[i + 1]`` from ``boundaries[i]`` on, with re-based steps.
+
+    Piece ``i + 1`` is in force for ``k >= boundaries[i]`` and sees ``k - boundaries[i]``
+    (as optax ``join_schedules`` and torch ``SequentialLR``). Equal boundaries skip a piece.
+
+    Args:
+        schedules: the pieces, at least one.
+        boundaries: ``len(schedules) - 1`` non-decreasing steps, each ``>= 0``.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.join([lrsched.constant(1.0), lrsched.linear(1.0, 0.0, 10)], [5])
+        >>> s(4), s(5), s(10)
+        (1.0, 1.0, 0.5)
+    """
+    if isinstance(schedules, Schedule) or not isinstance(schedules, (list, tuple)):
+        raise TypeError(f"schedules={schedules!r}: expected a list of schedules")
+    if not isinstance(boundaries, (list, tuple)):
+        raise TypeError(f"boundaries={boundaries!r}: expected a list of steps")
+    if not schedules:
+        raise ValueError("schedules=[]: needs at least one schedule")
+    for i, s in enumerate(schedules):
+        V.schedule(f"schedules[{i}]", s)
+    if len(boundaries) != len(schedules) - 1:
+        raise ValueError(
+            f"boundaries={list(boundaries)!r}: needs len(schedules) - 1 = {len(schedules) - 1} entries, got {len(boundaries)}"
+        )
+    bounds = tuple(V.steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries))
+    for i in range(1, len(bounds)):
+        if bounds[i] < bounds[i - 1]:
+            raise ValueError(f"boundaries={list(boundaries)!r}: must be non-decreasing")
+    if not bounds:
+        return schedules[0]
+    return Join._make(schedules=tuple(schedules), boundaries=bounds)
+
+
+register_node(Join, join)
+
+
+# --------------------------------------------------------------------------------------------
+# chain, clip, shift, per_epoch
+# --------------------------------------------------------------------------------------------
+class Chain(Schedule):
+    _children = ("schedules",)
+    _kind = "chain"
+
+    def _eval(self, k, xp):
+        it = iter(self.schedules)
+        v = next(it)._eval(k, xp)
+        for s in it:
+            v = v * s._eval(k, xp)
+        return v
+
+    def _repr_call(self):
+        return "chain", {"*": list(self.schedules)}
+
+    def _args(self):
+        return {"schedules": list(self.schedules)}
+
+
+def chain(*schedules) -> Schedule:
+    """The product of the schedules (torch ``ChainedScheduler`` of multiplicative schedulers).
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.chain(lrsched.constant(0.5), lrsched.linear(1.0, 0.0, 10))(5)
+        0.25
+    """
+    if len(schedules) == 1 and isinstance(schedules[0], (list, tuple)):
+        schedules = tuple(schedules[0])
+    if not schedules:
+        raise ValueError("schedules=(): chain needs at least one schedule")
+    for i, s in enumerate(schedules):
+        V.schedule(f"schedules[{i}]", s)
+    return Chain._make(schedules=tuple(schedules))
+
+
+register_node(Chain, lambda schedules: chain(*schedules) if isinstance(schedules, list) else chain(schedules))
+
+
+class Clip(Schedule):
+    _values = ("min", "max")
+    _children = ("schedule",)
+    _kind = "clip"
+    _npos = 1
+
+    def _eval(self, k, xp):
+        v = self.schedule._eval(k, xp)
+        if self.min is not None:
+            v = xp.maximum(v, self.min)
+        if self.max is not None:
+            v = xp.minimum(v, self.max)
+        return v
+
+    def _args(self):
+        return {"schedule": self.schedule, "min": self.min, "max": self.max}
+
+
+def clip(schedule, min=None, max=None) -> Schedule:  # noqa: A002 - the contract's names
+    """``schedule`` bounded below by ``min`` and above by ``max`` (either may be ``None``).
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.clip(lrsched.linear(0.0, 1.0, 10), min=0.2, max=0.5)(1), lrsched.clip(lrsched.linear(0.0, 1.0, 10), max=0.5)(9)
+        (0.2, 0.5)
+    """
+    V.schedule("schedule", schedule)
+    lo = V.value("min", min, allow_none=True)
+    hi = V.value("max", max, allow_none=True)
+    if V.is_plain(lo) and V.is_plain(hi) and lo > hi:
+        raise ValueError(f"min={lo!r}, max={hi!r}: min must be <= max")
+    return Clip._make(schedule=schedule, min=lo, max=hi)
+
+
+register_node(Clip, clip)
+
+
+class Shift(Schedule):
+    _children = ("schedule",)
+    _static = ("steps",)
+    _kind = "shift"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        if self.steps == 0:
+            return self.schedule._eval(k, xp)
+        return self.schedule._eval(xp.maximum(k - self.steps, 0), xp)
+
+
+def shift(schedule, steps) -> Schedule:
+    """``schedule(max(k - steps, 0))``: delays the schedule by ``steps`` (a negative ``steps`` advances).
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.shift(lrsched.linear(0.0, 1.0, 10), 5)
+        >>> s(3), s(10)
+        (0.0, 0.5)
+    """
+    V.schedule("schedule", schedule)
+    return Shift._make(schedule=schedule, steps=V.steps("steps", steps, allow_negative=True))
+
+
+register_node(Shift, shift)
+
+
+class PerEpoch(Schedule):
+    _children = ("schedule",)
+    _static = ("steps_per_epoch",)
+    _kind = "per_epoch"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        return self.schedule._eval(k // self.steps_per_epoch, xp)
+
+
+def per_epoch(schedule, steps_per_epoch) -> Schedule:
+    """A schedule written in epochs, evaluated per update: ``schedule(k // steps_per_epoch)``.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.per_epoch(lrsched.exponential(1.0, 0.5), 100)
+        >>> s(99), s(100), s(250)
+        (1.0, 0.5, 0.25)
+    """
+    V.schedule("schedule", schedule)
+    spe = V.steps("steps_per_epoch", steps_per_epoch, positive=True, allow_float=False)
+    return PerEpoch._make(schedule=schedule, steps_per_epoch=spe)
+
+
+register_node(PerEpoch, per_epoch)
+
+
+# --------------------------------------------------------------------------------------------
+# cycle
+# --------------------------------------------------------------------------------------------
+_MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
+
+
+class Cycle(Schedule):
+    _values = ("decay",)
+    _children = ("schedule",)
+    _static = ("period", "period_mult", "limit")
+    _kind = "cycle"
+    _npos = 2
+
+    def _table(self):
+        """Exact start step and length of each cycle, in Python ints (integer period_mult > 1)."""
+        t = self.__dict__.get("_tab")
+        if t is None:
+            p, m, limit = self.period, self.period_mult, self.limit
+            starts, periods = [0], [p]
+            while starts[-1] <= _MAX_STEP and (limit is None or len(starts) <= limit):
+                starts.append(starts[-1] + periods[-1])
+                periods.append(periods[-1] * m)
+            t = self.__dict__["_tab"] = (starts, periods)
+        return t
+
+    def _index(self, k, xp):
+        """(cycle index, step within the cycle, cycle length) for ``k >= 0``."""
+        p, m, limit = self.period, self.period_mult, self.limit
+        if m == 1:
+            if limit is not None:
+                k = xp.minimum(k, limit * p)
+                c = xp.minimum(k // p, limit - 1)
+            else:
+                c = k // p
+            return c, k - c * p, p
+        if isinstance(m, int):
+            starts, periods = self._table()
+            if limit is not None:
+                k = xp.minimum(k, starts[limit])
+                starts, periods = starts[:limit], periods[:limit]
+            if xp.name == "python":
+                c = bisect.bisect_right(starts, k) - 1
+                return c, k - starts[c], periods[c]
+            hi = _dtype_max(k)
+            n = sum(1 for s in starts if s <= hi)
+            starts, periods = starts[:n], [float(q) for q in periods[:n]]
+            c = xp.searchsorted_right(starts, k) - 1
+            return c, k - xp.take(starts, c), xp.take(periods, c)
+        # a non-integer period_mult: cycle c starts at p * (m**c - 1) / (m - 1)
+        if limit is not None:
+            k = xp.minimum(k, p * (m**limit - 1) / (m - 1))
+        c = xp.floor(xp.log(1.0 + k * (m - 1) / p) / math.log(m))
+        c = xp.maximum(c, 0)
+        c = xp.where(p * (m**c - 1) / (m - 1) > k, c - 1, c)
+        c = xp.where(p * (m ** (c + 1) - 1) / (m - 1) <= k, c + 1, c)
+        if limit is not None:
+            c = xp.minimum(c, limit - 1)
+        return c, k - p * (m**c - 1) / (m - 1), p * m**c
+
+    def _eval(self, k, xp):
+        c, local, pc = self._index(k, xp)
+        if self.period_mult != 1:
+            local = local * (self.period / pc)
+        v = self.schedule._eval(local, xp)
+        d = self.decay
+        if type(d) is float and d == 1.0:
+            return v
+        return v * d**c
+
+    def _args(self):
+        return {
+            "schedule": self.schedule,
+            "period": self.period,
+            "period_mult": self.period_mult,
+            "decay": self.decay,
+            "limit": self.limit,
+        }
+
+
+def _dtype_max(k):
+    kind = getattr(getattr(k, "dtype", None), "kind", "f")
+    if kind in "iu":
+        import numpy as np
+
+        return int(np.iinfo(k.dtype).max)
+    return math.inf
+
+
+def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule:
+    r"""Restarts ``schedule`` every cycle; cycle ``c`` lasts ``period * period_mult**c`` steps.
+
+    Within cycle ``c`` (starting at step ``start_c``) the value is
+
+    .. math:: d^{c} \cdot f\!\left((k - \mathrm{start}_c) \cdot \frac{P}{P_c}\right), \qquad P_c = P\, m^{c}
+
+    so with ``period_mult=1`` it is ``schedule(k - start_c)``, and with a cosine of ``period``
+    steps it is SGDR with ``T_mult``. After ``limit`` cycles the value holds where the last cycle
+    ended. For an integer ``period_mult`` the cycle index is found exactly, in integers.
+
+    Args:
+        schedule: one cycle's schedule, written for ``period`` steps.
+        period: the first cycle's length (> 0).
+        period_mult: growth of each cycle's length (>= 1; an int or a float).
+        decay: factor applied per completed cycle.
+        limit: number of cycles, or ``None`` for no end.
+
+    Reference: Loshchilov & Hutter, *SGDR: Stochastic Gradient Descent with Warm Restarts*,
+    https://arxiv.org/abs/1608.03983.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.cycle(lrsched.linear(1.0, 0.0, 10), 10, period_mult=2)
+        >>> s(0), s(5), s(10), s(20), s(30)
+        (1.0, 0.5, 1.0, 0.5, 1.0)
+    """
+    V.schedule("schedule", schedule)
+    period = V.steps("period", period, positive=True)
+    if isinstance(period_mult, bool) or not isinstance(period_mult, numbers.Real):
+        raise TypeError(f"period_mult={period_mult!r}: expected a number >= 1")
+    if isinstance(period_mult, numbers.Integral) or float(period_mult).is_integer():
+        period_mult = int(period_mult)
+    else:
+        period_mult = float(period_mult)
+        if not math.isfinite(period_mult):
+            raise ValueError(f"period_mult={period_mult!r}: must be finite")
+    if period_mult < 1:
+        raise ValueError(f"period_mult={period_mult!r}: must be >= 1")
+    decay = V.value("decay", decay)
+    if limit is not None:
+        limit = V.steps("limit", limit, positive=True, allow_float=False)
+    return Cycle._make(schedule=schedule, decay=decay, period=period, period_mult=period_mult, limit=limit)
+
+
+register_node(Cycle, cycle)
+
+
+# --------------------------------------------------------------------------------------------
+# arithmetic
+# --------------------------------------------------------------------------------------------
+_OPS = {
+    "add": (lambda xp, a, b: a + b, "+"),
+    "sub": (lambda xp, a, b: a - b, "-"),
+    "mul": (lambda xp, a, b: a * b, "*"),
+    "div": (lambda xp, a, b: a / b, "/"),
+    "minimum": (lambda xp, a, b: xp.minimum(a, b), None),
+    "maximum": (lambda xp, a, b: xp.maximum(a, b), None),
+}
+
+
+class BinOp(Schedule):
+    _children = ("a", "b")
+    _static = ("op",)
+    _kind = "binop"
+
+    def _eval(self, k, xp):
+        return _OPS[self.op][0](xp, self.a._eval(k, xp), self.b._eval(k, xp))
+
+    def _args(self):
+        return {"op": self.op, "a": self.a, "b": self.b}
+
+
+def _operand(name, x):
+    if isinstance(x, Schedule):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return constant(x)
+    if type(x).__module__.startswith("jax"):
+        return constant(x)
+    raise TypeError(f"{name}={x!r}: expected a Schedule or a real number")
+
+
+def binop(op, a, b) -> Schedule:
+    """``a <op> b`` for op in add, sub, mul, div, minimum, maximum; numbers become constants."""
+    V.choice("op", op, tuple(_OPS))
+    a, b = _operand("a", a), _operand("b", b)
+    if op == "div" and isinstance(b, Constant) and V.is_plain(b.value) and b.value == 0.0:
+        raise ValueError("b=0.0: division of a schedule by zero")
+    return BinOp._make(a=a, b=b, op=op)
+
+
+register_node(BinOp, binop)
+
+
+def minimum(a, b) -> Schedule:
+    """The smaller of two schedules (or a schedule and a number) at every step.
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.minimum(lrsched.linear(0.0, 1.0, 10), 0.3)(5)
+        0.3
+    """
+    return binop("minimum", a, b)
+
+
+def maximum(a, b) -> Schedule:
+    """The larger of two schedules (or a schedule and a number) at every step.
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.maximum(lrsched.linear(0.0, 1.0, 10), 0.3)(1)
+        0.3
+    """
+    return binop("maximum", a, b)

@@ -1,0 +1,531 @@
+"""Primitive schedules: constant, ramps of many shapes, exponential, inverse-time, inverse-sqrt,
+piecewise constant and piecewise linear, and wrapped user functions.
+
+Each formula exists once and is written against the namespace ``xp`` (see ``_backend``). Step
+arithmetic is done on the integer step before any float cast: the fraction left in a phase of
+``n`` steps is ``(n - min(k, n)) / n``, which is exact at both ends and keeps float32 accurate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import _validate as V
+from ._schedule import Schedule, register_node
+
+_HALF_PI = math.pi / 2
+
+
+# --------------------------------------------------------------------------------------------
+# constant
+# --------------------------------------------------------------------------------------------
+class Constant(Schedule):
+    _values = ("value",)
+    _kind = "constant"
+    _npos = 1
+
+    def _eval(self, k, xp):
+        return self.value
+
+
+def constant(value) -> Schedule:
+    """The same value at every step.
+
+    Args:
+        value: the value (a float, or a JAX array for batched/traced use).
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.constant(0.1)(12345)
+        0.1
+    """
+    return Constant._make(value=V.value("value", value))
+
+
+register_node(Constant, constant)
+
+
+# --------------------------------------------------------------------------------------------
+# ramps
+# --------------------------------------------------------------------------------------------
+# Each shape maps (left, done) to the weights of ``start`` and ``end``, where
+# ``left = (n - min(k, n)) / n`` and ``done = min(k, n) / n`` are the fractions of the phase still
+# to go and already gone. Both weights come from the formula (not ``1 - w``) wherever that keeps
+# the ends exact and the value accurate in float32.
+def _shape_linear(xp, left, done, p):
+    return left, done
+
+
+def _shape_cosine(xp, left, done, p):
+    # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
+    (exponent,) = p
+    s = xp.sin(_HALF_PI * left)
+    if type(exponent) is float and exponent == 1.0:
+        c = xp.sin(_HALF_PI * done)
+        return s * s, c * c
+    w = (s * s) ** exponent
+    return w, 1.0 - w
+
+
+def _shape_polynomial(xp, left, done, p):
+    (power,) = p
+    if type(power) is float and power == 1.0:
+        return left, done
+    w = left**power
+    return w, 1.0 - w
+
+
+def _shape_sqrt(xp, left, done, p):
+    # 1 - sqrt(done) == left / (1 + sqrt(done)), accurate as done -> 1
+    r = xp.sqrt(done)
+    return left / (1.0 + r), r
+
+
+def _shape_rex(xp, left, done, p):
+    (alpha,) = p
+    den = (1.0 - alpha) + alpha * left
+    return left / den, (1.0 - alpha) * done / den
+
+
+def _shape_tanh(xp, left, done, p):
+    lower, upper = p
+    t = xp.tanh(lower * left + upper * done)
+    return 0.5 * (1.0 - t), 0.5 * (1.0 + t)
+
+
+# shape -> (formula, ((param name, default), ...))
+SHAPES: dict[str, tuple[Callable, tuple[tuple[str, float], ...]]] = {
+    "linear": (_shape_linear, ()),
+    "cosine": (_shape_cosine, (("exponent", 1.0),)),
+    "exponential": (None, ()),
+    "polynomial": (_shape_polynomial, (("power", 1.0),)),
+    "sqrt": (_shape_sqrt, ()),
+    "rex": (_shape_rex, (("alpha", 0.5),)),
+    "tanh": (_shape_tanh, (("lower", -7.0), ("upper", 3.0))),
+}
+
+
+def ramp_value(xp, shape, params, start, end, k, n):
+    """The value of a ramp from ``start`` (at 0) to ``end`` (at ``n`` and after) at step ``k >= 0``."""
+    if n == 0:
+        return end
+    m = xp.minimum(k, n)
+    done = m / n
+    if shape == "exponential":  # geometric: start * (end / start) ** done
+        return start * (end / start) ** done
+    ws, we = SHAPES[shape][0](xp, (n - m) / n, done, params)
+    return start * ws + end * we
+
+
+def shape_params(shape, params: Mapping[str, Any], *, where="shape"):
+    """Validate a shape name and its parameters; return the parameter tuple in canonical order."""
+    V.choice(where, shape, tuple(SHAPES))
+    spec = SHAPES[shape][1]
+    names = {n for n, _ in spec}
+    for n in params:
+        if n not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise TypeError(f"{n}={params[n]!r}: not a parameter of {where}={shape!r} (it takes: {known})")
+    out = []
+    for n, default in spec:
+        v = V.value(n, params.get(n, default))
+        if n in ("power", "exponent") and V.is_plain(v) and not v > 0:
+            raise ValueError(f"{n}={v!r}: must be > 0")
+        if n == "alpha" and V.is_plain(v) and not 0.0 <= v < 1.0:
+            raise ValueError(f"alpha={v!r}: must be in [0, 1)")
+        out.append(v)
+    if shape == "tanh" and V.is_plain(out[0]) and V.is_plain(out[1]) and not out[0] < out[1]:
+        raise ValueError(f"lower={out[0]!r}, upper={out[1]!r}: lower must be < upper")
+    return tuple(out)
+
+
+def check_endpoints(shape, start, end):
+    if shape == "exponential" and V.is_plain(start) and V.is_plain(end) and not start * end > 0:
+        raise ValueError(f"start={start!r}, end={end!r}: an exponential ramp needs start and end non-zero and of one sign")
+
+
+class Ramp(Schedule):
+    _values = ("start", "end", "params")
+    _static = ("steps", "shape")
+    _kind = "ramp"
+    _npos = 3
+
+    def _eval(self, k, xp):
+        return ramp_value(xp, self.shape, self.params, self.start, self.end, k, self.steps)
+
+    def _args(self):
+        names = [n for n, _ in SHAPES[self.shape][1]]
+        return {"start": self.start, "end": self.end, "steps": self.steps, "shape": self.shape, **dict(zip(names, self.params))}
+
+    def _repr_call(self):
+        args = self._args()
+        if self.shape == "linear":
+            del args["shape"]
+            return "linear", args
+        if self.shape == "cosine":
+            del args["shape"]
+            return "cosine", args
+        return "ramp", args
+
+
+def ramp(start, end, steps, shape="linear", **shape_params_) -> Schedule:
+    r"""Goes from ``start`` at step 0 to ``end`` at step ``steps``, then holds ``end``.
+
+    With ``left = (steps - min(k, steps)) / steps`` the fraction of the ramp still to go, the
+    shapes are (``w`` is the weight of ``start``: ``end + (start - end) * w``):
+
+    .. math::
+        \text{linear: } w = \ell \qquad
+        \text{cosine: } w = \sin^2(\tfrac{\pi}{2}\ell)^{p} = (\tfrac{1 + \cos \pi (1-\ell)}{2})^{p} \qquad
+        \text{polynomial: } w = \ell^{p}
+
+        \text{sqrt: } w = 1 - \sqrt{1-\ell} \qquad
+        \text{rex: } w = \frac{\ell}{(1-\alpha) + \alpha \ell} \qquad
+        \text{tanh: } w = \tfrac12 (1 - \tanh(a \ell + b (1-\ell)))
+
+    and ``exponential`` is geometric: ``start * (end / start) ** (1 - left)``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the ramp (``0`` gives ``end`` everywhere; a fractional length is allowed).
+        shape: ``"linear"``, ``"cosine"`` (``exponent=1.0``), ``"exponential"``,
+            ``"polynomial"`` (``power=1.0``), ``"sqrt"`` (the 1-sqrt cooldown),
+            ``"rex"`` (``alpha=0.5``) or ``"tanh"`` (``lower=-7.0, upper=3.0``; as timm, its
+            ends are within 1e-6 of ``start`` and ``end``, not equal to them).
+        **shape_params: the shape's parameters.
+
+    References:
+        REX: Chen et al., *REX: Revisiting Budgeted Training with an Improved Schedule*,
+        https://arxiv.org/abs/2107.04197. 1-sqrt: Hägele et al., *Scaling Laws and
+        Compute-Optimal Training Beyond Fixed Training Durations*, https://arxiv.org/abs/2405.18392.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.ramp(1.0, 0.0, 100, shape="polynomial", power=2.0)
+        >>> s(0), s(50), s(100), s(1000)
+        (1.0, 0.25, 0.0, 0.0)
+    """
+    start = V.value("start", start)
+    end = V.value("end", end)
+    steps = V.steps("steps", steps)
+    params = shape_params(shape, shape_params_)
+    check_endpoints(shape, start, end)
+    return Ramp._make(start=start, end=end, params=params, steps=steps, shape=shape)
+
+
+register_node(Ramp, ramp)
+
+
+def linear(start, end, steps) -> Schedule:
+    """A linear ramp from ``start`` to ``end`` over ``steps`` steps, then ``end``.
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.linear(0.0, 1.0, 4)(1)
+        0.25
+    """
+    return ramp(start, end, steps, "linear")
+
+
+def cosine(start, end, steps, exponent=1.0) -> Schedule:
+    r"""A half-cosine from ``start`` to ``end`` over ``steps`` steps, then ``end``.
+
+    .. math:: v(k) = e + (s - e) \left(\tfrac12 (1 + \cos(\pi \min(k, n) / n))\right)^{p}
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.cosine(1.0, 0.0, 100)(50)
+        0.5
+    """
+    return ramp(start, end, steps, "cosine", exponent=exponent)
+
+
+# --------------------------------------------------------------------------------------------
+# exponential and inverse-time decay
+# --------------------------------------------------------------------------------------------
+def _exponent(k, steps, staircase):
+    return k // steps if staircase else k / steps
+
+
+class Exponential(Schedule):
+    _values = ("start", "rate", "end")
+    _static = ("steps", "staircase")
+    _kind = "exponential"
+    _npos = 3
+
+    def _eval(self, k, xp):
+        v = self.start * self.rate ** _exponent(k, self.steps, self.staircase)
+        end = self.end
+        if end is None:
+            return v
+        return xp.where(self.rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
+
+
+def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
+    r"""Exponential decay (or growth): ``start * rate ** (k / steps)``.
+
+    .. math:: v(k) = s \cdot r^{k / n} \quad (\text{or } r^{\lfloor k / n \rfloor} \text{ with staircase})
+
+    Args:
+        start: value at step 0.
+        rate: factor per ``steps`` steps (> 0).
+        steps: the number of steps over which the value changes by ``rate`` (> 0).
+        staircase: change in whole steps of ``steps`` (torch ``StepLR``).
+        end: a bound the value never passes: a floor when ``rate < 1``, a ceiling when ``rate > 1``.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.exponential(1.0, 0.5, 10, staircase=True)
+        >>> s(9), s(10), s(25)
+        (1.0, 0.5, 0.25)
+    """
+    start = V.value("start", start)
+    rate = V.value("rate", rate, positive=True)
+    steps = V.steps("steps", steps, positive=True)
+    if not isinstance(staircase, bool):
+        raise TypeError(f"staircase={staircase!r}: expected a bool")
+    end = V.value("end", end, allow_none=True)
+    return Exponential._make(start=start, rate=rate, end=end, steps=steps, staircase=staircase)
+
+
+register_node(Exponential, exponential)
+
+
+class InverseTime(Schedule):
+    _values = ("start", "rate")
+    _static = ("steps", "staircase")
+    _kind = "inverse_time"
+    _npos = 3
+
+    def _eval(self, k, xp):
+        return self.start / (1.0 + self.rate * _exponent(k, self.steps, self.staircase))
+
+
+def inverse_time(start, rate, steps=1, *, staircase=False) -> Schedule:
+    r"""Inverse-time decay: ``start / (1 + rate * k / steps)``.
+
+    .. math:: v(k) = \frac{s}{1 + r\, k / n}
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.inverse_time(1.0, 0.5, 10)(20)
+        0.5
+    """
+    start = V.value("start", start)
+    rate = V.value("rate", rate, nonneg=True)
+    steps = V.steps("steps", steps, positive=True)
+    if not isinstance(staircase, bool):
+        raise TypeError(f"staircase={staircase!r}: expected a bool")
+    return InverseTime._make(start=start, rate=rate, steps=steps, staircase=staircase)
+
+
+register_node(InverseTime, inverse_time)
+
+
+class InverseSqrt(Schedule):
+    _values = ("start",)
+    _static = ("timescale",)
+    _kind = "inverse_sqrt"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        ts = self.timescale
+        return self.start * xp.sqrt(ts / (k + ts))
+
+
+def inverse_sqrt(start, timescale) -> Schedule:
+    r"""Inverse square-root decay: ``start / sqrt((k + timescale) / timescale)``.
+
+    .. math:: v(k) = s \sqrt{\frac{\tau}{k + \tau}}
+
+    Reference: Vaswani et al., *Attention Is All You Need*, https://arxiv.org/abs/1706.03762.
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.inverse_sqrt(1.0, 100)(300)
+        0.5
+    """
+    start = V.value("start", start)
+    timescale = V.steps("timescale", timescale, positive=True)
+    return InverseSqrt._make(start=start, timescale=timescale)
+
+
+register_node(InverseSqrt, inverse_sqrt)
+
+
+# --------------------------------------------------------------------------------------------
+# piecewise
+# --------------------------------------------------------------------------------------------
+def _pairs(name, mapping):
+    if isinstance(mapping, Mapping):
+        items = list(mapping.items())
+    elif isinstance(mapping, (list, tuple)):
+        items = []
+        for item in mapping:
+            if not isinstance(item, (list, tuple)) or len(item) != 2:
+                raise TypeError(f"{name}={mapping!r}: expected a mapping step -> value or a list of (step, value) pairs")
+            items.append(tuple(item))
+    else:
+        raise TypeError(f"{name}={mapping!r}: expected a mapping step -> value")
+    out = []
+    for b, v in items:
+        if isinstance(b, str):
+            try:
+                b = int(b)
+            except ValueError:
+                raise TypeError(f"{name}={mapping!r}: step {b!r} is not an integer") from None
+        out.append((V.steps(f"{name}[{b!r}]", b), V.value(f"{name}[{b!r}]", v)))
+    out.sort(key=lambda p: p[0])
+    steps = [b for b, _ in out]
+    if len(set(steps)) != len(steps):
+        raise ValueError(f"{name}={mapping!r}: steps must be distinct")
+    return out
+
+
+class PiecewiseConstant(Schedule):
+    _values = ("start", "scales")
+    _static = ("boundaries",)
+    _kind = "piecewise_constant"
+    _npos = 2
+
+    def _eval(self, k, xp):
+        v = self.start
+        if xp.name == "python":
+            for b, s in zip(self.boundaries, self.scales):
+                if k < b:
+                    break
+                v = v * s
+            return v
+        for b, s in zip(self.boundaries, self.scales):
+            v = xp.where(k >= b, v * s, v)
+        return v
+
+    def _args(self):
+        return {"start": self.start, "scales": [[b, s] for b, s in zip(self.boundaries, self.scales)]}
+
+
+def piecewise_constant(start, scales) -> Schedule:
+    """``start`` times the product of every scale whose boundary has been reached (``k >= b``).
+
+    Args:
+        start: value before the first boundary.
+        scales: a mapping boundary -> multiplicative factor (or a list of ``(boundary, factor)``).
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.piecewise_constant(1.0, {10: 0.1, 20: 0.5})
+        >>> s(9), s(10), s(20)
+        (1.0, 0.1, 0.05)
+    """
+    start = V.value("start", start)
+    pairs = _pairs("scales", scales)
+    return PiecewiseConstant._make(
+        start=start, scales=tuple(s for _, s in pairs), boundaries=tuple(b for b, _ in pairs)
+    )
+
+
+register_node(PiecewiseConstant, piecewise_constant)
+
+
+def piecewise_linear(points, shape="linear") -> Schedule:
+    """Interpolates between ``points`` (step -> value) with ``shape``; holds the first and last values.
+
+    Built as a :func:`~lrsched.join` of ramps, so its repr reads as that join.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.piecewise_linear({0: 0.0, 10: 1.0, 30: 0.0})
+        >>> s(5), s(10), s(20), s(99)
+        (0.5, 1.0, 0.5, 0.0)
+    """
+    from ._combinators import join
+
+    pairs = _pairs("points", points)
+    if not pairs:
+        raise ValueError(f"points={points!r}: needs at least one point")
+    shape_params(shape, {})
+    pieces: list[Schedule] = [constant(pairs[0][1])]
+    for (s0, v0), (s1, v1) in zip(pairs, pairs[1:]):
+        pieces.append(ramp(v0, v1, s1 - s0, shape))
+    return join(pieces, [b for b, _ in pairs[:-1]]) if len(pieces) > 1 else pieces[0]
+
+
+# --------------------------------------------------------------------------------------------
+# user functions
+# --------------------------------------------------------------------------------------------
+_REGISTRY: dict[str, Callable] = {}
+
+
+class Fn(Schedule):
+    _static = ("f", "name")
+    _kind = "fn"
+    _npos = 1
+
+    def _eval(self, k, xp):
+        return self.f(k)
+
+    def _args(self):
+        return {"f": self.f, "name": self.name}
+
+
+def fn(f, *, name=None) -> Schedule:
+    """Wrap your own ``step -> value`` function as a schedule.
+
+    ``f`` receives a Python number, a NumPy array or a JAX array (steps clamped at 0) and should
+    handle all three to work everywhere. It is serialisable by :func:`~lrsched.to_dict` only
+    after :func:`~lrsched.register`.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.fn(lambda k: 1.0 / (1 + k))
+        >>> s(3)
+        0.25
+    """
+    if not callable(f):
+        raise TypeError(f"f={f!r}: expected a callable")
+    if name is None:
+        name = next((n for n, g in _REGISTRY.items() if g is f), None)
+    elif not isinstance(name, str):
+        raise TypeError(f"name={name!r}: expected a string")
+    return Fn._make(f=f, name=name)
+
+
+def _fn_from_dict(f, name=None):
+    # from_dict passes the registered name as ``f``; it is looked up, never imported.
+    if not isinstance(f, str) or f not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none registered"
+        raise ValueError(f"f={f!r}: not a registered function name (known: {known})")
+    return fn(_REGISTRY[f], name=f)
+
+
+register_node(Fn, _fn_from_dict)
+
+
+def register(name: str):
+    """Register a ``step -> value`` function under ``name`` so ``fn`` schedules built on it serialise.
+
+    Use as a decorator; returns the function unchanged.
+
+    Example:
+        >>> import lrsched
+        >>> @lrsched.register("halving")
+        ... def halving(k):
+        ...     return 0.5 ** (k // 10)
+        >>> lrsched.from_dict(lrsched.to_dict(lrsched.fn(halving)))(25)
+        0.25
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name={name!r}: expected a non-empty string")
+
+    def deco(f):
+        if not callable(f):
+            raise TypeError(f"f={f!r}: expected a callable")
+        if name in _REGISTRY and _REGISTRY[name] is not f:
+            raise ValueError(f"name={name!r}: already registered to {_REGISTRY[name]!r}")
+        _REGISTRY[name] = f
+        return f
+
+    return deco

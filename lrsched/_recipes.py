@@ -1,0 +1,229 @@
+"""Recipes: the schedule families people use, each built only from primitives and combinators."""
+
+from __future__ import annotations
+
+from . import _validate as V
+from ._combinators import cycle, join, warmup
+from ._primitives import constant, inverse_sqrt, linear, ramp
+from ._schedule import Schedule
+
+
+def _decay_steps(total_steps, warmup_steps):
+    total_steps = V.steps("total_steps", total_steps)
+    warmup_steps = V.steps("warmup_steps", warmup_steps)
+    if warmup_steps > total_steps:
+        raise ValueError(f"warmup_steps={warmup_steps!r}: must be <= total_steps={total_steps!r}")
+    return total_steps, warmup_steps
+
+
+def _warmup_decay(shape, peak, total_steps, warmup_steps, start, end):
+    total_steps, warmup_steps = _decay_steps(total_steps, warmup_steps)
+    return warmup(ramp(peak, end, total_steps - warmup_steps, shape), warmup_steps, start=start)
+
+
+def warmup_cosine(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Schedule:
+    """Linear warmup from ``start`` to ``peak``, then a half-cosine to ``end`` at ``total_steps``.
+
+    ``total_steps`` includes the warmup.
+
+    Reference: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983; Goyal et al.,
+    https://arxiv.org/abs/1706.02677 (the linear warmup).
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.warmup_cosine(1.0, 110, 10)
+        >>> s(0), s(5), s(10), s(60), s(110)
+        (0.0, 0.5, 1.0, 0.5, 0.0)
+    """
+    return _warmup_decay("cosine", peak, total_steps, warmup_steps, start, end)
+
+
+def warmup_linear(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Schedule:
+    """Linear warmup from ``start`` to ``peak``, then a linear decay to ``end`` at ``total_steps``.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.warmup_linear(1.0, 110, 10)
+        >>> s(5), s(60), s(200)
+        (0.5, 0.5, 0.0)
+    """
+    return _warmup_decay("linear", peak, total_steps, warmup_steps, start, end)
+
+
+def wsd(peak, total_steps, warmup_steps, decay_steps, *, start=0.0, end=0.0, decay_shape="sqrt") -> Schedule:
+    """Warmup-stable-decay: warm up to ``peak``, hold it, then cool down to ``end`` by ``total_steps``.
+
+    Args:
+        peak: the stable value.
+        total_steps: the whole length, warmup and decay included.
+        warmup_steps: linear warmup length.
+        decay_steps: cooldown length, an int, or a float in (0, 1) for a fraction of
+            ``total_steps`` (rounded to the nearest step).
+        start: value at step 0.
+        end: value at ``total_steps`` and after.
+        decay_shape: the cooldown's ramp shape (default ``"sqrt"``, the 1-sqrt cooldown).
+
+    Reference: Hu et al., *MiniCPM*, https://arxiv.org/abs/2404.06395; Hägele et al.,
+    https://arxiv.org/abs/2405.18392.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.wsd(1.0, 100, 10, 20, decay_shape="linear")
+        >>> s(5), s(50), s(80), s(90), s(100)
+        (0.5, 1.0, 1.0, 0.5, 0.0)
+    """
+    total_steps, warmup_steps = _decay_steps(total_steps, warmup_steps)
+    if isinstance(decay_steps, float) and not float(decay_steps).is_integer():
+        if not 0.0 < decay_steps < 1.0:
+            raise ValueError(f"decay_steps={decay_steps!r}: a fraction must be in (0, 1)")
+        decay_steps = round(decay_steps * total_steps)
+    decay_steps = V.steps("decay_steps", decay_steps, allow_float=False)
+    stable = total_steps - warmup_steps - decay_steps
+    if stable < 0:
+        raise ValueError(
+            f"decay_steps={decay_steps!r}: warmup_steps + decay_steps must be <= total_steps={total_steps!r}"
+        )
+    peak = V.value("peak", peak)
+    body = join([constant(peak), ramp(peak, end, decay_steps, decay_shape)], [stable])
+    return warmup(body, warmup_steps, start=start)
+
+
+def one_cycle(
+    peak,
+    total_steps,
+    *,
+    pct_start=0.3,
+    div_factor=25.0,
+    final_div_factor=1e4,
+    anneal="cosine",
+    three_phase=False,
+) -> Schedule:
+    """The 1cycle policy, with torch ``OneCycleLR``'s phase ends.
+
+    The value starts at ``peak / div_factor``, reaches ``peak`` at step ``pct_start * total_steps - 1``
+    and anneals to ``peak / div_factor / final_div_factor`` at step ``total_steps - 1``. With
+    ``three_phase`` it comes back down to the start at ``2 * pct_start * total_steps - 2`` before
+    the final anneal. Phase ends may fall between steps, exactly as in torch.
+
+    Reference: Smith & Topin, *Super-Convergence*, https://arxiv.org/abs/1708.07120.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.one_cycle(1.0, 101, pct_start=0.5, div_factor=10.0, anneal="linear")
+        >>> round(s(0), 6), s(49.5), round(s(100), 9)
+        (0.1, 1.0, 1e-05)
+    """
+    total_steps = V.steps("total_steps", total_steps, positive=True, allow_float=False)
+    peak = V.value("peak", peak)
+    pct_start = V.value("pct_start", pct_start)
+    if not 0.0 < pct_start < 1.0:
+        raise ValueError(f"pct_start={pct_start!r}: must be in (0, 1)")
+    div_factor = V.value("div_factor", div_factor, positive=True)
+    final_div_factor = V.value("final_div_factor", final_div_factor, positive=True)
+    V.choice("anneal", anneal, ("cosine", "linear"))
+    if not isinstance(three_phase, bool):
+        raise TypeError(f"three_phase={three_phase!r}: expected a bool")
+    initial = peak / div_factor
+    low = initial / final_div_factor
+    up_end = pct_start * total_steps - 1
+    if three_phase:
+        ends = [up_end, 2 * pct_start * total_steps - 2, total_steps - 1]
+        values = [initial, peak, initial, low]
+    else:
+        ends = [up_end, total_steps - 1]
+        values = [initial, peak, low]
+    ends = [max(float(e), 0.0) for e in ends]
+    for i in range(1, len(ends)):
+        if ends[i] <= ends[i - 1]:
+            raise ValueError(
+                f"pct_start={pct_start!r}: with total_steps={total_steps!r} the phases would not advance"
+            )
+    pieces, starts = [], [0.0] + ends[:-1]
+    for i in range(len(ends)):
+        pieces.append(ramp(values[i], values[i + 1], ends[i] - starts[i], anneal))
+    return join(pieces, starts[1:])
+
+
+def sgdr(peak, period, *, period_mult=1, end=0.0, decay=1.0, warmup_steps=0, limit=None) -> Schedule:
+    """Cosine annealing with warm restarts: cosine from ``peak`` to ``end`` over ``period`` steps,
+    restarted with periods growing by ``period_mult`` and peaks scaled by ``decay`` per cycle,
+    after an optional linear warmup.
+
+    Reference: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.sgdr(1.0, 10, period_mult=2)
+        >>> s(0), s(5), s(10), s(20), s(30)
+        (1.0, 0.5, 1.0, 0.5, 1.0)
+    """
+    one = ramp(peak, end, V.steps("period", period, positive=True), "cosine")
+    return warmup(cycle(one, period, period_mult=period_mult, decay=decay, limit=limit), warmup_steps)
+
+
+def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", gamma=1.0) -> Schedule:
+    """Cyclical learning rates (torch ``CyclicLR``): triangles between ``low`` and ``high``.
+
+    Modes: ``"triangular"`` (constant amplitude), ``"triangular2"`` (amplitude halves each cycle),
+    ``"exp_range"`` (amplitude scaled by ``gamma ** k``).
+
+    Reference: Smith, *Cyclical Learning Rates for Training Neural Networks*,
+    https://arxiv.org/abs/1506.01186.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.cyclic(0.1, 1.1, 10, mode="triangular2")
+        >>> s(0), s(10), s(20), s(30)
+        (0.1, 1.1, 0.1, 0.6)
+    """
+    up = V.steps("step_size_up", step_size_up, positive=True)
+    down = up if step_size_down is None else V.steps("step_size_down", step_size_down, positive=True)
+    V.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+    gamma = V.value("gamma", gamma, positive=True)
+    low, high = constant(low), constant(high)
+    tri = join([linear(0.0, 1.0, up), linear(1.0, 0.0, down)], [up])
+    tri = cycle(tri, up + down, decay=0.5 if mode == "triangular2" else 1.0)
+    if mode == "exp_range":
+        from ._primitives import exponential
+
+        tri = tri * exponential(1.0, gamma)
+    return low + (high - low) * tri
+
+
+def noam(peak, warmup_steps) -> Schedule:
+    """The Transformer schedule: linear warmup to ``peak`` at ``warmup_steps``, then ``peak * sqrt(warmup_steps / k)``.
+
+    This is ``d_model**-0.5 * min(k * w**-1.5, k**-0.5)`` with the constant folded into ``peak``
+    (``peak = (d_model * warmup_steps) ** -0.5`` gives the paper's values), counted from update 0.
+
+    Reference: Vaswani et al., https://arxiv.org/abs/1706.03762.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.noam(1.0, 100)
+        >>> s(50), s(100), s(400)
+        (0.5, 1.0, 0.5)
+    """
+    warmup_steps = V.steps("warmup_steps", warmup_steps, positive=True)
+    return warmup(inverse_sqrt(peak, warmup_steps), warmup_steps)
+
+
+def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, final_scale=0.01) -> Schedule:
+    """Tri-stage (wav2vec 2.0 / fairseq): linear warmup from ``init_scale * peak``, hold ``peak``,
+    exponential decay to ``final_scale * peak``, then hold that.
+
+    Reference: Park et al., *SpecAugment*, https://arxiv.org/abs/1904.08779.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.tri_stage(1.0, 10, 10, 10, final_scale=0.25)
+        >>> s(0), s(10), s(25), s(30)
+        (0.01, 1.0, 0.5, 0.25)
+    """
+    peak = V.value("peak", peak)
+    init_scale = V.value("init_scale", init_scale)
+    final_scale = V.value("final_scale", final_scale, positive=True)
+    hold = V.steps("hold_steps", hold_steps)
+    decay = V.steps("decay_steps", decay_steps)
+    body = join([constant(peak), ramp(peak, peak * final_scale, decay, "exponential")], [hold])
+    return warmup(body, warmup_steps, start=peak * init_scale)
