@@ -13,6 +13,8 @@ from ._combinators import minimum as minimum
 from ._combinators import per_epoch as per_epoch
 from ._combinators import shift as shift
 from ._combinators import warmup as warmup
+from ._plateau import Plateau as Plateau
+from ._plateau import PlateauState as PlateauState
 from ._primitives import constant as constant
 from ._primitives import cosine as cosine
 from ._primitives import exponential as exponential
@@ -39,6 +41,8 @@ from ._serialize import to_dict as to_dict
 __version__ = "0.1.0"
 
 __all__ = [
+    "Plateau",
+    "PlateauState",
     "Schedule",
     "chain",
     "clip",
