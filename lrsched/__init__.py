@@ -13,6 +13,8 @@ from ._combinators import minimum as minimum
 from ._combinators import per_epoch as per_epoch
 from ._combinators import shift as shift
 from ._combinators import warmup as warmup
+from ._evaluate import evaluate as evaluate
+from ._evaluate import stack as stack
 from ._plateau import Plateau as Plateau
 from ._plateau import PlateauState as PlateauState
 from ._primitives import constant as constant
@@ -50,6 +52,7 @@ __all__ = [
     "cosine",
     "cycle",
     "cyclic",
+    "evaluate",
     "exponential",
     "fn",
     "from_dict",
@@ -67,6 +70,7 @@ __all__ = [
     "ramp",
     "register",
     "sgdr",
+    "stack",
     "shift",
     "to_dict",
     "tri_stage",

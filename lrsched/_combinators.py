@@ -330,7 +330,7 @@ class Cycle(Schedule):
             local = local * (self.period / pc)
         v = self.schedule._eval(local, xp)
         d = self.decay
-        if type(d) is float and d == 1.0:
+        if d is None:  # no decay (1.0 given as a Python number is not stored as a leaf)
             return v
         return v * d**c
 
@@ -339,7 +339,7 @@ class Cycle(Schedule):
             "schedule": self.schedule,
             "period": self.period,
             "period_mult": self.period_mult,
-            "decay": self.decay,
+            "decay": 1.0 if self.decay is None else self.decay,
             "limit": self.limit,
         }
 
@@ -393,6 +393,8 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     if period_mult < 1:
         raise ValueError(f"period_mult={period_mult!r}: must be >= 1")
     decay = V.value("decay", decay)
+    if V.is_plain(decay) and decay == 1.0:
+        decay = None
     if limit is not None:
         limit = V.steps("limit", limit, positive=True, allow_float=False)
     return Cycle._make(schedule=schedule, decay=decay, period=period, period_mult=period_mult, limit=limit)

@@ -60,20 +60,18 @@ def _shape_linear(xp, left, done, p):
 
 def _shape_cosine(xp, left, done, p):
     # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
-    (exponent,) = p
     s = xp.sin(_HALF_PI * left)
-    if type(exponent) is float and exponent == 1.0:
+    if not p:  # exponent 1 (no exponent leaf): both weights exact
         c = xp.sin(_HALF_PI * done)
         return s * s, c * c
-    w = (s * s) ** exponent
+    w = (s * s) ** p[0]
     return w, 1.0 - w
 
 
 def _shape_polynomial(xp, left, done, p):
-    (power,) = p
-    if type(power) is float and power == 1.0:
+    if not p:  # power 1 (no power leaf) is linear
         return left, done
-    w = left**power
+    w = left ** p[0]
     return w, 1.0 - w
 
 
@@ -119,8 +117,14 @@ def ramp_value(xp, shape, params, start, end, k, n):
     return start * ws + end * we
 
 
+# A cosine exponent or polynomial power of exactly 1.0 given as a Python number is not stored
+# as a leaf: the formula then takes its exact, fast form (under jit too). Any other value, or a
+# JAX array, is a leaf like every other value.
+_UNIT_OPTIONAL = ("exponent", "power")
+
+
 def shape_params(shape, params: Mapping[str, Any], *, where="shape"):
-    """Validate a shape name and its parameters; return the parameter tuple in canonical order."""
+    """Validate a shape name and its parameters; return the parameter leaves in canonical order."""
     V.choice(where, shape, tuple(SHAPES))
     spec = SHAPES[shape][1]
     names = {n for n, _ in spec}
@@ -131,14 +135,21 @@ def shape_params(shape, params: Mapping[str, Any], *, where="shape"):
     out = []
     for n, default in spec:
         v = V.value(n, params.get(n, default))
-        if n in ("power", "exponent") and V.is_plain(v) and not v > 0:
+        if n in _UNIT_OPTIONAL and V.is_plain(v) and not v > 0:
             raise ValueError(f"{n}={v!r}: must be > 0")
         if n == "alpha" and V.is_plain(v) and not 0.0 <= v < 1.0:
             raise ValueError(f"alpha={v!r}: must be in [0, 1)")
+        if n in _UNIT_OPTIONAL and V.is_plain(v) and v == 1.0:
+            continue
         out.append(v)
     if shape == "tanh" and V.is_plain(out[0]) and V.is_plain(out[1]) and not out[0] < out[1]:
         raise ValueError(f"lower={out[0]!r}, upper={out[1]!r}: lower must be < upper")
     return tuple(out)
+
+
+def param_names(shape, params) -> list[str]:
+    names = [n for n, _ in SHAPES[shape][1]]
+    return names if len(names) == len(params) else [n for n in names if n not in _UNIT_OPTIONAL]
 
 
 def check_endpoints(shape, start, end):
@@ -156,7 +167,7 @@ class Ramp(Schedule):
         return ramp_value(xp, self.shape, self.params, self.start, self.end, k, self.steps)
 
     def _args(self):
-        names = [n for n, _ in SHAPES[self.shape][1]]
+        names = param_names(self.shape, self.params)
         return {"start": self.start, "end": self.end, "steps": self.steps, "shape": self.shape, **dict(zip(names, self.params))}
 
     def _repr_call(self):
@@ -237,7 +248,7 @@ def cosine(start, end, steps, exponent=1.0) -> Schedule:
 
     Example:
         >>> import lrsched
-        >>> lrsched.cosine(1.0, 0.0, 100)(50)
+        >>> round(lrsched.cosine(1.0, 0.0, 100)(50), 12)
         0.5
     """
     return ramp(start, end, steps, "cosine", exponent=exponent)
