@@ -306,31 +306,53 @@ register_node(Exponential, exponential)
 
 
 class InverseTime(Schedule):
-    _values = ("start", "rate")
+    _values = ("start", "rate", "power")
     _static = ("steps", "staircase")
     _kind = "inverse_time"
     _npos = 3
 
     def _eval(self, k, xp):
-        return self.start / (1.0 + self.rate * _exponent(k, self.steps, self.staircase))
+        d = 1.0 + self.rate * _exponent(k, self.steps, self.staircase)
+        if self.power is None:  # the default power 1.0, stored as None (no extra leaf)
+            return self.start / d
+        return self.start / d**self.power
+
+    def _args(self):
+        args = {"start": self.start, "rate": self.rate, "steps": self.steps, "staircase": self.staircase}
+        if self.power is not None:
+            args["power"] = self.power
+        return args
 
 
-def inverse_time(start, rate, steps=1, *, staircase=False) -> Schedule:
-    r"""Inverse-time decay: ``start / (1 + rate * k / steps)``.
+def inverse_time(start, rate, steps=1, *, staircase=False, power=1.0) -> Schedule:
+    r"""Inverse-time decay: ``start / (1 + rate * k / steps) ** power``.
 
-    .. math:: v(k) = \frac{s}{1 + r\, k / n}
+    .. math:: v(k) = \frac{s}{(1 + r\, k / n)^{p}}
+
+    Args:
+        start: value at step 0.
+        rate: growth of the denominator per ``steps`` steps (>= 0).
+        steps: the time unit of ``rate`` (> 0).
+        staircase: use whole units, ``k // steps`` (Keras ``InverseTimeDecay``).
+        power: exponent of the denominator (> 0); 1.0 is plain inverse-time decay, other
+            values give Caffe's ``inv`` policy ``base_lr * (1 + gamma * k) ** -power``.
 
     Example:
         >>> import lrsched
         >>> lrsched.inverse_time(1.0, 0.5, 10)(20)
         0.5
+        >>> lrsched.inverse_time(1.0, 1.0, 10, staircase=True, power=2.0)(25)
+        0.1111111111111111
     """
     start = V.value("start", start)
     rate = V.value("rate", rate, nonneg=True)
     steps = V.steps("steps", steps, positive=True)
     if not isinstance(staircase, bool):
         raise TypeError(f"staircase={staircase!r}: expected a bool")
-    return InverseTime._make(start=start, rate=rate, steps=steps, staircase=staircase)
+    power = V.value("power", power, positive=True)
+    if type(power) is float and power == 1.0:
+        power = None
+    return InverseTime._make(start=start, rate=rate, power=power, steps=steps, staircase=staircase)
 
 
 register_node(InverseTime, inverse_time)
