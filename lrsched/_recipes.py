@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import _validate as V
-from ._combinators import cycle, join, warmup
+from ._combinators import cycle, join, shift, warmup
 from ._primitives import constant, inverse_sqrt, linear, ramp
 from ._schedule import Schedule
 
@@ -103,7 +103,8 @@ def one_cycle(
     The value starts at ``peak / div_factor``, reaches ``peak`` at step ``pct_start * total_steps - 1``
     and anneals to ``peak / div_factor / final_div_factor`` at step ``total_steps - 1``. With
     ``three_phase`` it comes back down to the start at ``2 * pct_start * total_steps - 2`` before
-    the final anneal. Phase ends may fall between steps, exactly as in torch.
+    the final anneal. Phase ends may fall between steps, or before step 0 when
+    ``pct_start * total_steps < 1`` (step 0 then sees the anneal part-way), exactly as in torch.
 
     Reference: Smith & Topin, *Super-Convergence*, https://arxiv.org/abs/1708.07120.
 
@@ -125,23 +126,49 @@ def one_cycle(
         raise TypeError(f"three_phase={three_phase!r}: expected a bool")
     initial = peak / div_factor
     low = initial / final_div_factor
-    up_end = pct_start * total_steps - 1
+    values = [initial, peak, initial, low] if three_phase else [initial, peak, low]
+    return _torch_phases(values, _one_cycle_ends(total_steps, pct_start, three_phase), anneal)
+
+
+def _one_cycle_ends(total_steps, pct_start, three_phase):
+    """torch ``OneCycleLR``'s phase ends (fractional, negative when ``pct_start * total_steps < 1``).
+
+    From ``_schedule_phases`` in ``torch/optim/lr_scheduler.py``: ``pct_start * total_steps - 1``,
+    (three-phase: ``2 * pct_start * total_steps - 2``), ``total_steps - 1``.
+    """
     if three_phase:
-        ends = [up_end, 2 * pct_start * total_steps - 2, total_steps - 1]
-        values = [initial, peak, initial, low]
+        ends = [pct_start * total_steps - 1, 2 * pct_start * total_steps - 2, total_steps - 1]
     else:
-        ends = [up_end, total_steps - 1]
-        values = [initial, peak, low]
-    ends = [max(float(e), 0.0) for e in ends]
-    for i in range(1, len(ends)):
-        if ends[i] <= ends[i - 1]:
-            raise ValueError(
-                f"pct_start={pct_start!r}: with total_steps={total_steps!r} the phases would not advance"
-            )
-    pieces, starts = [], [0.0] + ends[:-1]
-    for i in range(len(ends)):
-        pieces.append(ramp(values[i], values[i + 1], ends[i] - starts[i], anneal))
-    return join(pieces, starts[1:])
+        ends = [pct_start * total_steps - 1, total_steps - 1]
+    ends = [float(e) for e in ends]
+    # the phases in force from step 0 on (see _torch_phases) must advance
+    live = [(s, e) for i, (s, e) in enumerate(zip([0.0] + ends[:-1], ends)) if e > 0 or i == len(ends) - 1]
+    if live[0][1] <= live[0][0] or any(b <= a for (_, a), (_, b) in zip(live, live[1:])):
+        raise ValueError(f"pct_start={pct_start!r}: with total_steps={total_steps!r} the phases would not advance")
+    return ends
+
+
+def _torch_phases(values, ends, shape) -> Schedule:
+    """Ramps ``values[i] -> values[i + 1]`` over phase ``i``, phases picked as torch ``OneCycleLR`` does.
+
+    Phase ``i`` runs from ``ends[i - 1]`` (from 0 for the first) to ``ends[i]`` and is in force for
+    steps in ``(ends[i - 1], ends[i]]``; the last phase also covers every later step, holding its
+    end. A phase that ends at or before step 0 is never in force and is dropped; the first phase
+    in force, when it started before step 0, is shifted so that step 0 sees it part-way.
+    """
+    starts = [0.0] + list(ends[:-1])
+    pieces: list[Schedule] = []
+    bounds = []
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        if e <= 0 and i < len(ends) - 1:
+            continue
+        piece = ramp(values[i], values[i + 1], e - s, shape)
+        if pieces:
+            bounds.append(s)
+        elif s < 0:
+            piece = shift(piece, s)
+        pieces.append(piece)
+    return join(pieces, bounds)
 
 
 def sgdr(peak, period, *, period_mult=1, end=0.0, decay=1.0, warmup_steps=0, limit=None) -> Schedule:
