@@ -311,6 +311,8 @@ class Cycle(Schedule):
             hi = _dtype_max(k)
             n = sum(1 for s in starts if s <= hi)
             starts, periods = starts[:n], [float(q) for q in periods[:n]]
+            if hi == math.inf:  # float steps: a float table (its ints may pass every int dtype)
+                starts = [float(s) for s in starts]
             c = xp.searchsorted_right(starts, k) - 1
             return c, k - xp.take(starts, c), xp.take(periods, c)
         # a non-integer period_mult: cycle c starts at p * (m**c - 1) / (m - 1)

@@ -109,12 +109,23 @@ def ramp_value(xp, shape, params, start, end, k, n):
     """The value of a ramp from ``start`` (at 0) to ``end`` (at ``n`` and after) at step ``k >= 0``."""
     if n == 0:
         return end
+    if xp.name == "python" and k >= n:
+        return end
     m = xp.minimum(k, n)
     done = m / n
     if shape == "exponential":  # geometric: start * (end / start) ** done
-        return start * (end / start) ** done
-    ws, we = SHAPES[shape][0](xp, (n - m) / n, done, params)
-    return start * ws + end * we
+        v = start * (end / start) ** done
+    else:
+        ws, we = SHAPES[shape][0](xp, (n - m) / n, done, params)
+        v = start * ws + end * we
+    if shape in _INEXACT_END:  # these formulas only approach ``end``: hold it exactly from ``n`` on
+        v = xp.where(k >= n, end, v)
+    return v
+
+
+# Shapes whose formula at ``k == n`` is not exactly ``end`` (tanh stops short of it, as in timm,
+# where the step after the last one is the minimum itself; a geometric ramp rounds).
+_INEXACT_END = ("exponential", "tanh")
 
 
 # A cosine exponent or polynomial power of exactly 1.0 given as a Python number is not stored
@@ -268,11 +279,25 @@ class Exponential(Schedule):
     _npos = 3
 
     def _eval(self, k, xp):
-        v = self.start * self.rate ** _exponent(k, self.steps, self.staircase)
+        e = _exponent(k, self.steps, self.staircase)
         end = self.end
         if end is None:
-            return v
+            return self.start * self.rate**e
+        cap = _growth_cap(self.start, self.rate, end)
+        if cap is not None:
+            e = xp.minimum(e, cap)
+        v = self.start * self.rate**e
         return xp.where(self.rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
+
+
+def _growth_cap(start, rate, end):
+    """For growth towards a ceiling ``end``: an exponent one unit past the ceiling, so that
+    ``rate ** e`` stays finite however far ``k`` goes (no overflow, the ceiling still applies)."""
+    if type(start) is float and type(rate) is float and type(end) is float and rate > 1.0 and start > 0.0:
+        if not end > 0.0:
+            return 0.0
+        return max(math.log(end / start) / math.log(rate), 0.0) + 1.0
+    return None
 
 
 def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
