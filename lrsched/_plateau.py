@@ -219,7 +219,9 @@ class Plateau:
         a = jnp.asarray(metric)
         if not jnp.issubdtype(a.dtype, jnp.floating):
             a = a.astype(ftype)
-        scale, best, num_bad, cooldown_left, level = (jnp.asarray(x) for x in state)
+        fields = [jnp.asarray(x) for x in state]
+        dtypes = [x.dtype for x in fields]
+        scale, best, num_bad, cooldown_left, level = fields
         thr = self._margin(best, jnp.abs, jnp.where, jnp.isfinite)
         better = a < thr if self.mode == "min" else a > thr
         best = jnp.where(better, a, best)
@@ -234,7 +236,9 @@ class Plateau:
         scale = jnp.where(change, level / self.base, scale)
         cooldown_left = jnp.where(reduce, self.cooldown, cooldown_left)
         num_bad = jnp.where(reduce, 0, num_bad)
-        return PlateauState(scale, best, num_bad, cooldown_left, level)
+        # each field keeps its dtype, so the state is a stable lax.scan / jit carry
+        out = (scale, best, num_bad, cooldown_left, level)
+        return PlateauState(*(x.astype(d) for x, d in zip(out, dtypes)))
 
     def apply(self, state: PlateauState, value):
         """``value`` under the plateau: ``value * state.scale``.
