@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import _validate as V
 from ._combinators import cycle, join, shift, warmup
-from ._primitives import constant, inverse_sqrt, linear, ramp
+from ._primitives import constant, inverse_sqrt, linear, ramp, shape_params
 from ._schedule import Schedule
 
 
@@ -18,6 +18,7 @@ def _decay_steps(total_steps, warmup_steps):
 
 def _warmup_decay(shape, peak, total_steps, warmup_steps, start, end):
     total_steps, warmup_steps = _decay_steps(total_steps, warmup_steps)
+    peak = V.value("peak", peak)
     return warmup(ramp(peak, end, total_steps - warmup_steps, shape), warmup_steps, start=start)
 
 
@@ -84,6 +85,7 @@ def wsd(peak, total_steps, warmup_steps, decay_steps, *, start=0.0, end=0.0, dec
             f"decay_steps={decay_steps!r}: warmup_steps + decay_steps must be <= total_steps={total_steps!r}"
         )
     peak = V.value("peak", peak)
+    shape_params(decay_shape, {}, where="decay_shape")
     body = join([constant(peak), ramp(peak, end, decay_steps, decay_shape)], [stable])
     return warmup(body, warmup_steps, start=start)
 
@@ -184,6 +186,8 @@ def sgdr(peak, period, *, period_mult=1, end=0.0, decay=1.0, warmup_steps=0, lim
         >>> [round(s(k), 12) for k in (0, 5, 10, 20, 30)]
         [1.0, 0.5, 1.0, 0.5, 1.0]
     """
+    peak = V.value("peak", peak)
+    warmup_steps = V.steps("warmup_steps", warmup_steps)
     one = ramp(peak, end, V.steps("period", period, positive=True), "cosine")
     return warmup(cycle(one, period, period_mult=period_mult, decay=decay, limit=limit), warmup_steps)
 
@@ -207,6 +211,7 @@ def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", g
     down = up if step_size_down is None else V.steps("step_size_down", step_size_down, positive=True)
     V.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     gamma = V.value("gamma", gamma, positive=True)
+    low, high = V.value("low", low), V.value("high", high)
     low, high = constant(low), constant(high)
     tri = join([linear(0.0, 1.0, up), linear(1.0, 0.0, down)], [up])
     tri = cycle(tri, up + down, decay=0.5 if mode == "triangular2" else 1.0)
@@ -231,6 +236,7 @@ def noam(peak, warmup_steps) -> Schedule:
         >>> s(50), s(100), s(400)
         (0.5, 1.0, 0.5)
     """
+    peak = V.value("peak", peak)
     warmup_steps = V.steps("warmup_steps", warmup_steps, positive=True)
     return warmup(inverse_sqrt(peak, warmup_steps), warmup_steps)
 
@@ -252,5 +258,6 @@ def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, f
     final_scale = V.value("final_scale", final_scale, positive=True)
     hold = V.steps("hold_steps", hold_steps)
     decay = V.steps("decay_steps", decay_steps)
+    warmup_steps = V.steps("warmup_steps", warmup_steps)
     body = join([constant(peak), ramp(peak, peak * final_scale, decay, "exponential")], [hold])
     return warmup(body, warmup_steps, start=peak * init_scale)
