@@ -49,6 +49,8 @@ def call_repr(s: Schedule) -> str:
     if isinstance(s, C.BinOp):
         a, b = (_operand_repr(x) for x in (s.a, s.b))
         sym = C._OPS[s.op][1]
+        if sym and isinstance(s.a, P.Constant) and isinstance(s.b, P.Constant):
+            a = repr(s.a)  # two plain numbers would evaluate to a number, not to this node
         return f"({a} {sym} {b})" if sym else f"{s.op}({a}, {b})"
     if hasattr(s, "_repr_call"):
         name, args = s._repr_call()
