@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from . import _validate as V
 from ._combinators import cycle, join, shift, warmup
 from ._primitives import constant, inverse_sqrt, linear, ramp, shape_params
@@ -145,7 +147,7 @@ def _one_cycle_ends(total_steps, pct_start, three_phase):
     ends = [float(e) for e in ends]
     # the phases in force from step 0 on (see _torch_phases) must advance
     live = [(s, e) for i, (s, e) in enumerate(zip([0.0] + ends[:-1], ends)) if e > 0 or i == len(ends) - 1]
-    if live[0][1] <= live[0][0] or any(b <= a for (_, a), (_, b) in zip(live, live[1:])):
+    if live[0][1] <= live[0][0] or any(b <= a for (_, a), (_, b) in itertools.pairwise(live)):
         raise ValueError(f"pct_start={pct_start!r}: with total_steps={total_steps!r} the phases would not advance")
     return ends
 
