@@ -6,6 +6,7 @@ Each function keeps the scheduler's parameter names and defaults, drops the opti
 ``schedule(k)`` is what torch's scheduler has set after ``k`` calls of ``scheduler.step()``:
 the lr of the ``(k + 1)``-th ``optimizer.step()``. Where torch recurses on the group's current
 lr, this is the closed form of the recursion. torch's surprises are kept, each documented.
+Reference formulas: PyTorch's ``torch/optim/lr_scheduler.py`` and ``torch/optim/swa_utils.py``.
 """
 
 from __future__ import annotations
