@@ -1,0 +1,556 @@
+"""timm's schedulers (``timm/scheduler/*_lr.py``) as lrsched schedules.
+
+Each function takes the scheduler's own arguments, without the optimizer, plus a keyword-only
+``lr=1.0``: the optimizer's base lr (timm's ``base_values``; ``1.0`` gives the multiplier).
+The returned schedule's value at ``t`` is timm's ``_get_lr(t)``:
+
+* ``t_in_epochs=False`` (timm's ``step_update(num_updates)`` after every update): ``t`` is the
+  update index, so ``schedule(k)`` is the lr of update ``k``, counting from 0, the lrsched
+  convention.
+* ``t_in_epochs=True`` (the default, ``step(epoch)`` at each epoch end): ``t`` is the epoch.
+  Pass ``steps_per_epoch=`` to get a per-update schedule that changes at epoch boundaries
+  (``lrsched.per_epoch``), or evaluate the schedule at epoch numbers yourself.
+
+Before the first ``step``/``step_update`` call timm's lr is the one set at construction: the base
+lr, or ``warmup_lr_init`` with a warmup. That equals ``_get_lr(0)`` everywhere except in two
+cases, where ``schedule(0)`` is ``_get_lr(0)``: ``tanh_lr`` without warmup (``_get_lr(0)`` is
+``lr_min + (lr - lr_min) * (1 - tanh(lb)) / 2``, within 1e-6 of ``lr`` for the default ``lb``)
+and ``multi_step_lr`` with a milestone ``<= 1`` and no warmup (its milestones apply one step
+early, see there).
+
+timm's noise (``noise_range_t``) draws a random perturbation per step; asking for it raises
+``ValueError``, since a schedule here is a deterministic function. ``noise_pct``,
+``noise_std``, ``noise_seed`` and ``initialize`` are accepted and have no effect.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+
+from .. import _validate as V
+from .._combinators import cycle, join, per_epoch, shift, warmup
+from .._primitives import constant, exponential, linear, piecewise_constant, ramp
+from .._schedule import Schedule, register_node
+
+__all__ = ["cosine_lr", "k_decay", "multi_step_lr", "poly_lr", "step_lr", "tanh_lr"]
+
+_FAR = 2**62  # cycle ends beyond this are never reached by an int64 step counter
+
+
+# --------------------------------------------------------------------------------------------
+# k-decay: the clock warp of Zhang & Li, used by timm's cosine and poly schedules
+# --------------------------------------------------------------------------------------------
+class KDecay(Schedule):
+    _values = ("k",)
+    _children = ("schedule",)
+    _static = ("steps",)
+    _kind = "timm_k_decay"
+    _npos = 3
+
+    def _eval(self, t, xp):
+        n = self.steps
+        return self.schedule._eval(n * (xp.minimum(t, n) / n) ** self.k, xp)
+
+    def _args(self):
+        return {"schedule": self.schedule, "steps": self.steps, "k": self.k}
+
+    def _repr_call(self):
+        return "lrsched.compat.timm.k_decay", self._args()
+
+
+def k_decay(schedule, steps, k) -> Schedule:
+    r"""Runs ``schedule`` on the warped clock ``steps * (t / steps) ** k`` (``t <= steps``).
+
+    With a ramp of ``steps`` steps inside, its progress ``t / n`` becomes ``(t / n) ** k``:
+    that is timm's ``k_decay`` (``t_curr ** k / t_i ** k`` in ``cosine_lr.py`` and
+    ``poly_lr.py``). After ``steps`` the clock holds at ``steps``.
+
+    Args:
+        schedule: what runs on the warped clock.
+        steps: the length of the warped span (> 0).
+        k: the exponent (> 0); ``k > 1`` keeps the value high for longer.
+
+    Reference: Zhang & Li, *k-decay: A New Method For Learning Rate Schedule*,
+    https://arxiv.org/abs/2004.05909.
+
+    Example:
+        >>> import lrsched
+        >>> from lrsched.compat.timm import k_decay
+        >>> s = k_decay(lrsched.linear(1.0, 0.0, 100), 100, 2.0)
+        >>> s(50), s(100)
+        (0.75, 0.0)
+    """
+    V.schedule("schedule", schedule)
+    steps = V.steps("steps", steps, positive=True)
+    k = V.value("k", k, positive=True)
+    return KDecay._make(schedule=schedule, k=k, steps=steps)
+
+
+register_node(KDecay, k_decay)
+
+
+# --------------------------------------------------------------------------------------------
+# shared pieces
+# --------------------------------------------------------------------------------------------
+def _no_noise(noise_range_t):
+    if noise_range_t is not None:
+        raise ValueError(
+            f"noise_range_t={noise_range_t!r}: timm's lr noise is a random draw per step; an "
+            "lrsched schedule is a deterministic function of the step, so noise is not supported"
+        )
+
+
+def _clock(s, t_in_epochs, steps_per_epoch):
+    if not isinstance(t_in_epochs, bool):
+        raise TypeError(f"t_in_epochs={t_in_epochs!r}: expected a bool")
+    if steps_per_epoch is None:
+        return s
+    if not t_in_epochs:
+        raise ValueError(
+            f"steps_per_epoch={steps_per_epoch!r}: only meaningful with t_in_epochs=True "
+            "(with t_in_epochs=False the schedule already counts updates)"
+        )
+    return per_epoch(s, steps_per_epoch)
+
+
+def _flag(name, v):
+    if not isinstance(v, bool):
+        raise TypeError(f"{name}={v!r}: expected a bool")
+    return v
+
+
+def _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix):
+    """timm's linear warmup from ``warmup_lr_init`` to the base lr over ``warmup_t`` steps.
+
+    With ``warmup_prefix`` the body starts after the warmup (``t - warmup_t``); without it the
+    body keeps its own clock and the warmup simply overwrites its first ``warmup_t`` steps.
+    """
+    warmup_t = V.steps("warmup_t", warmup_t)
+    warmup_lr_init = V.value("warmup_lr_init", warmup_lr_init)
+    _flag("warmup_prefix", warmup_prefix)
+    if warmup_t == 0:
+        return body
+    after = body if warmup_prefix else shift(body, -warmup_t)
+    return join([linear(warmup_lr_init, lr, warmup_t), after], [warmup_t])
+
+
+def _cycle_mul(cycle_mul):
+    if isinstance(cycle_mul, bool) or not isinstance(cycle_mul, numbers.Real):
+        raise TypeError(f"cycle_mul={cycle_mul!r}: expected a number >= 1")
+    if not float(cycle_mul) >= 1.0:
+        raise ValueError(f"cycle_mul={cycle_mul!r}: must be >= 1 (shrinking cycles end in a math domain error in timm)")
+    return cycle_mul
+
+
+def _limit_start(t_initial, cycle_mul, cycle_limit):
+    """The step at which cycle number ``cycle_limit`` would start (None if out of reach)."""
+    m = cycle_mul
+    if float(m).is_integer():
+        m = int(m)
+        if m > 1 and cycle_limit > 64:
+            return None
+        units = cycle_limit if m == 1 else (m**cycle_limit - 1) // (m - 1)  # exact, in t_initial units
+        b = t_initial * units
+    else:
+        try:
+            b = t_initial * (m**cycle_limit - 1) / (m - 1)
+        except OverflowError:
+            return None
+    return b if b <= _FAR else None
+
+
+def _annealing(shape, params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, kd, lr):
+    """Cycles of ``lr_min + (lr * cycle_decay**i - lr_min) * w(t_curr / t_i)``, then ``lr_min``.
+
+    timm decays only the top of each cycle, not ``lr_min``; when both matter the value is
+    written as the sum of a decaying part from ``lr`` to 0 and a steady part from 0 to ``lr_min``.
+    """
+    t_initial = V.steps("t_initial", t_initial, positive=True)
+    lr_min = V.value("lr_min", lr_min)
+    if V.is_plain(lr_min) and lr_min < 0:
+        raise ValueError(f"lr_min={lr_min!r}: must be >= 0")
+    cycle_mul = _cycle_mul(cycle_mul)
+    cycle_decay = V.value("cycle_decay", cycle_decay)
+    cycle_limit = V.steps("cycle_limit", cycle_limit, allow_float=False)
+    if kd is not None:
+        kd = V.value("k_decay", kd, positive=True)
+
+    def one(start, end):
+        r = ramp(start, end, t_initial, shape, **params)
+        if kd is None or (V.is_plain(kd) and kd == 1.0):
+            return r
+        return k_decay(r, t_initial, kd)
+
+    def cycles(start, end, decay):
+        return cycle(one(start, end), t_initial, period_mult=cycle_mul, decay=decay)
+
+    if cycle_limit == 0:
+        return constant(lr_min)
+    if (V.is_plain(cycle_decay) and cycle_decay == 1.0) or (V.is_plain(lr_min) and lr_min == 0.0):
+        body = cycles(lr, lr_min, cycle_decay)
+    else:
+        body = cycles(lr, 0.0, cycle_decay) + cycles(0.0, lr_min, 1.0)
+    end = _limit_start(t_initial, cycle_mul, cycle_limit)
+    if end is None:
+        return body
+    return join([body, constant(lr_min)], [end])
+
+
+# --------------------------------------------------------------------------------------------
+# the schedulers
+# --------------------------------------------------------------------------------------------
+def cosine_lr(
+    t_initial,
+    lr_min=0.0,
+    cycle_mul=1.0,
+    cycle_decay=1.0,
+    cycle_limit=1,
+    warmup_t=0,
+    warmup_lr_init=0,
+    warmup_prefix=False,
+    t_in_epochs=True,
+    noise_range_t=None,
+    noise_pct=0.67,
+    noise_std=1.0,
+    noise_seed=42,
+    k_decay=1.0,
+    initialize=True,
+    *,
+    lr=1.0,
+    steps_per_epoch=None,
+) -> Schedule:
+    r"""timm ``CosineLRScheduler``: cosine annealing with restarts, warmup and k-decay.
+
+    Outside the warmup, in cycle ``i`` of length ``t_i = t_initial * cycle_mul**i`` at
+    position ``t_curr`` within it:
+
+    .. math::
+        \mathrm{lr}(t) = \mathrm{lr\_min} + \tfrac12 (\mathrm{lr}\,\gamma^{i} - \mathrm{lr\_min})
+        \left(1 + \cos\left(\pi\, t_{curr}^{k} / t_i^{k}\right)\right), \qquad \gamma = \text{cycle\_decay}
+
+    for ``i < cycle_limit``, and ``lr_min`` from cycle ``cycle_limit`` on. Note timm's default
+    ``cycle_limit=1``: one cosine of ``t_initial`` steps, then ``lr_min`` for good (raise
+    ``cycle_limit`` for restarts). ``cycle_decay`` scales only the top of each cycle.
+
+    The warmup goes linearly from ``warmup_lr_init`` (at ``t = 0``) towards ``lr`` (reached at
+    ``t = warmup_t``). With ``warmup_prefix=False`` (timm's default here) the cosine keeps its own
+    clock, so the warmup replaces its first ``warmup_t`` steps and the value drops at the join
+    (the surprise of timm issue #1242); with ``warmup_prefix=True`` the cosine starts after the
+    warmup, at ``t - warmup_t``, and ends at ``warmup_t + t_initial``.
+
+    ``t`` is the update index with ``t_in_epochs=False`` and the epoch otherwise (see the module
+    docstring; ``steps_per_epoch=`` turns an epoch schedule into a per-update one).
+
+    With a non-integer ``cycle_mul`` timm finds the cycle with a floating-point logarithm, which
+    can land one cycle early exactly at a restart step (giving that cycle's end instead of the
+    restart); lrsched finds cycles exactly. ``cycle_mul`` must be ``>= 1`` here.
+
+    Args:
+        t_initial: the first cycle's length (> 0).
+        lr_min: the floor, >= 0.
+        cycle_mul: growth of each cycle's length (>= 1).
+        cycle_decay: factor on the top of each later cycle.
+        cycle_limit: number of cycles before holding ``lr_min`` (0: ``lr_min`` after warmup).
+        warmup_t: warmup length (0: none).
+        warmup_lr_init: the value at ``t = 0`` of the warmup.
+        warmup_prefix: run the warmup before the cosine instead of over its start.
+        t_in_epochs: whether ``t`` counts epochs (timm's ``step``) or updates (``step_update``).
+        noise_range_t: must be ``None`` (noise is not supported).
+        noise_pct: ignored.
+        noise_std: ignored.
+        noise_seed: ignored.
+        k_decay: the k-decay exponent (> 0; 1.0 is the plain cosine).
+        initialize: ignored (it concerns the optimizer's param groups).
+        lr: the optimizer's base lr.
+        steps_per_epoch: with ``t_in_epochs=True``, evaluate per update at epoch granularity.
+
+    Example:
+        >>> from lrsched.compat import timm
+        >>> s = timm.cosine_lr(100, lr_min=0.01, warmup_t=10, warmup_lr_init=0.001,
+        ...                    warmup_prefix=True, t_in_epochs=False, lr=0.1)
+        >>> s(0), s(10), round(s(60), 6), s(110), s(500)
+        (0.001, 0.1, 0.055, 0.01, 0.01)
+    """
+    _no_noise(noise_range_t)
+    lr = V.value("lr", lr)
+    body = _annealing("cosine", {}, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, k_decay, lr)
+    s = _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix)
+    return _clock(s, t_in_epochs, steps_per_epoch)
+
+
+def tanh_lr(
+    t_initial,
+    lb=-7.0,
+    ub=3.0,
+    lr_min=0.0,
+    cycle_mul=1.0,
+    cycle_decay=1.0,
+    cycle_limit=1,
+    warmup_t=0,
+    warmup_lr_init=0,
+    warmup_prefix=False,
+    t_in_epochs=True,
+    noise_range_t=None,
+    noise_pct=0.67,
+    noise_std=1.0,
+    noise_seed=42,
+    initialize=True,
+    *,
+    lr=1.0,
+    steps_per_epoch=None,
+) -> Schedule:
+    r"""timm ``TanhLRScheduler``: hyperbolic-tangent annealing with restarts and warmup.
+
+    Outside the warmup, in cycle ``i`` (length ``t_i``, position ``t_curr``, ``r = t_curr / t_i``):
+
+    .. math::
+        \mathrm{lr}(t) = \mathrm{lr\_min} + \tfrac12 (\mathrm{lr}\,\gamma^{i} - \mathrm{lr\_min})
+        \left(1 - \tanh(\mathrm{lb}\,(1 - r) + \mathrm{ub}\, r)\right)
+
+    for ``i < cycle_limit`` and ``lr_min`` from then on. The curve starts about ``lr * 1e-6``
+    below ``lr`` and stops short of ``lr_min`` (``tanh(3)`` is not 1), so the step after the last
+    cycle drops to ``lr_min`` exactly, as in timm.
+
+    The warmup is linear from ``warmup_lr_init``. With ``warmup_prefix=True`` it reaches ``lr``
+    and the curve starts after it; with ``warmup_prefix=False`` (the default) it reaches the
+    curve's own value at ``t = warmup_t``, where the curve continues on its own clock.
+
+    Cycles, ``t``, epochs and noise are as in :func:`cosine_lr`.
+
+    Args:
+        t_initial: the first cycle's length (> 0).
+        lb: the tanh argument at the start of a cycle.
+        ub: the tanh argument at its end (> ``lb``).
+        lr_min: the floor, >= 0.
+        cycle_mul: growth of each cycle's length (>= 1).
+        cycle_decay: factor on the top of each later cycle.
+        cycle_limit: number of cycles before holding ``lr_min``.
+        warmup_t: warmup length (0: none).
+        warmup_lr_init: the value at ``t = 0`` of the warmup (>= 0).
+        warmup_prefix: run the warmup before the curve instead of over its start.
+        t_in_epochs: whether ``t`` counts epochs or updates.
+        noise_range_t: must be ``None``.
+        noise_pct: ignored.
+        noise_std: ignored.
+        noise_seed: ignored.
+        initialize: ignored.
+        lr: the optimizer's base lr.
+        steps_per_epoch: with ``t_in_epochs=True``, evaluate per update at epoch granularity.
+
+    Reference: Hsueh et al., *Stochastic Gradient Descent with Hyperbolic-Tangent Decay on
+    Classification*, https://arxiv.org/abs/1806.01593.
+
+    Example:
+        >>> from lrsched.compat import timm
+        >>> s = timm.tanh_lr(100, lb=-3.0, ub=3.0, t_in_epochs=False)
+        >>> round(s(0), 6), s(50), round(s(99), 4), s(100)
+        (0.997527, 0.5, 0.0028, 0.0)
+    """
+    _no_noise(noise_range_t)
+    lr = V.value("lr", lr)
+    lb = V.value("lb", lb)
+    ub = V.value("ub", ub)
+    if V.is_plain(lb) and V.is_plain(ub) and not lb < ub:
+        raise ValueError(f"lb={lb!r}, ub={ub!r}: lb must be < ub")
+    params = {"lower": lb, "upper": ub}
+    body = _annealing("tanh", params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, None, lr)
+    wlr = V.value("warmup_lr_init", warmup_lr_init)
+    if V.is_plain(wlr) and wlr < 0:
+        raise ValueError(f"warmup_lr_init={wlr!r}: must be >= 0")
+    wt = V.steps("warmup_t", warmup_t)
+    if wt and not _flag("warmup_prefix", warmup_prefix):
+        # timm: the warmup ends at _get_lr(warmup_t), the curve's value on its own clock
+        s = warmup(shift(body, -wt), wt, start=wlr)
+    else:
+        s = _with_warmup(body, lr, wt, wlr, warmup_prefix)
+    return _clock(s, t_in_epochs, steps_per_epoch)
+
+
+def poly_lr(
+    t_initial,
+    power=0.5,
+    lr_min=0.0,
+    cycle_mul=1.0,
+    cycle_decay=1.0,
+    cycle_limit=1,
+    warmup_t=0,
+    warmup_lr_init=0,
+    warmup_prefix=False,
+    t_in_epochs=True,
+    noise_range_t=None,
+    noise_pct=0.67,
+    noise_std=1.0,
+    noise_seed=42,
+    k_decay=1.0,
+    initialize=True,
+    *,
+    lr=1.0,
+    steps_per_epoch=None,
+) -> Schedule:
+    r"""timm ``PolyLRScheduler``: polynomial decay with restarts, warmup and k-decay.
+
+    Outside the warmup, in cycle ``i`` (length ``t_i``, position ``t_curr``):
+
+    .. math::
+        \mathrm{lr}(t) = \mathrm{lr\_min} + (\mathrm{lr}\,\gamma^{i} - \mathrm{lr\_min})
+        \left(1 - t_{curr}^{k} / t_i^{k}\right)^{p}
+
+    for ``i < cycle_limit`` and ``lr_min`` from then on. Warmup, cycles, ``t``, epochs and
+    noise are as in :func:`cosine_lr` (the warmup reaches ``lr``).
+
+    Args:
+        t_initial: the first cycle's length (> 0).
+        power: the exponent ``p`` (> 0; timm's default 0.5).
+        lr_min: the floor, >= 0.
+        cycle_mul: growth of each cycle's length (>= 1).
+        cycle_decay: factor on the top of each later cycle.
+        cycle_limit: number of cycles before holding ``lr_min``.
+        warmup_t: warmup length (0: none).
+        warmup_lr_init: the value at ``t = 0`` of the warmup.
+        warmup_prefix: run the warmup before the decay instead of over its start.
+        t_in_epochs: whether ``t`` counts epochs or updates.
+        noise_range_t: must be ``None``.
+        noise_pct: ignored.
+        noise_std: ignored.
+        noise_seed: ignored.
+        k_decay: the k-decay exponent (> 0).
+        initialize: ignored.
+        lr: the optimizer's base lr.
+        steps_per_epoch: with ``t_in_epochs=True``, evaluate per update at epoch granularity.
+
+    Example:
+        >>> from lrsched.compat import timm
+        >>> s = timm.poly_lr(100, power=2.0, t_in_epochs=False)
+        >>> s(0), s(50), s(100)
+        (1.0, 0.25, 0.0)
+    """
+    _no_noise(noise_range_t)
+    lr = V.value("lr", lr)
+    params = {"power": V.value("power", power)}
+    body = _annealing("polynomial", params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, k_decay, lr)
+    s = _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix)
+    return _clock(s, t_in_epochs, steps_per_epoch)
+
+
+def step_lr(
+    decay_t,
+    decay_rate=1.0,
+    warmup_t=0,
+    warmup_lr_init=0,
+    warmup_prefix=True,
+    t_in_epochs=True,
+    noise_range_t=None,
+    noise_pct=0.67,
+    noise_std=1.0,
+    noise_seed=42,
+    initialize=True,
+    *,
+    lr=1.0,
+    steps_per_epoch=None,
+) -> Schedule:
+    r"""timm ``StepLRScheduler``: ``lr * decay_rate ** (t // decay_t)`` after a linear warmup.
+
+    .. math:: \mathrm{lr}(t) = \mathrm{lr} \cdot r^{\lfloor t' / d \rfloor}, \qquad
+        t' = t - \text{warmup\_t} \text{ with warmup\_prefix (the default here), else } t
+
+    The warmup is linear from ``warmup_lr_init`` towards ``lr``. ``decay_t`` may be fractional
+    (timm floors ``t / decay_t``). ``t``, epochs and noise are as in :func:`cosine_lr`.
+
+    Args:
+        decay_t: the period between decays (> 0).
+        decay_rate: the factor per period (> 0).
+        warmup_t: warmup length (0: none).
+        warmup_lr_init: the value at ``t = 0`` of the warmup.
+        warmup_prefix: start the decay clock after the warmup.
+        t_in_epochs: whether ``t`` counts epochs or updates.
+        noise_range_t: must be ``None``.
+        noise_pct: ignored.
+        noise_std: ignored.
+        noise_seed: ignored.
+        initialize: ignored.
+        lr: the optimizer's base lr.
+        steps_per_epoch: with ``t_in_epochs=True``, evaluate per update at epoch granularity.
+
+    Example:
+        >>> from lrsched.compat import timm
+        >>> s = timm.step_lr(30, 0.1, lr=1.0)
+        >>> s(29), round(s(30), 12), round(s(65), 12)
+        (1.0, 0.1, 0.01)
+    """
+    _no_noise(noise_range_t)
+    lr = V.value("lr", lr)
+    decay_t = V.steps("decay_t", decay_t, positive=True)
+    decay_rate = V.value("decay_rate", decay_rate, positive=True)
+    body = exponential(lr, decay_rate, decay_t, staircase=True)
+    s = _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix)
+    return _clock(s, t_in_epochs, steps_per_epoch)
+
+
+def multi_step_lr(
+    decay_t,
+    decay_rate=1.0,
+    warmup_t=0,
+    warmup_lr_init=0.0,
+    warmup_prefix=True,
+    t_in_epochs=True,
+    noise_range_t=None,
+    noise_pct=0.67,
+    noise_std=1.0,
+    noise_seed=42,
+    initialize=True,
+    *,
+    lr=1.0,
+    steps_per_epoch=None,
+) -> Schedule:
+    r"""timm ``MultiStepLRScheduler``: ``lr * decay_rate ** n(t)``, milestones one step early.
+
+    ``n(t)`` is timm's ``bisect_right(decay_t, t + 1)``: the number of milestones ``m`` with
+    ``m <= t + 1``. So milestone ``m`` takes effect at ``t = m - 1``, one step (epoch) before
+    ``torch.optim.lr_scheduler.MultiStepLR`` would apply it. timm keeps this deliberately for
+    compatibility with existing recipes (issues #2745, #2753, #2806), and so does this function:
+    with ``decay_t=[30, 60]`` the lr drops at ``t = 29`` and ``t = 59``. A milestone ``<= 1``
+    applies from ``t = 0`` (so ``schedule(0)`` is already decayed, while timm's lr before its
+    first ``step`` call is still ``lr``). Repeated milestones apply the rate once each.
+
+    ``t'`` is ``t - warmup_t`` with ``warmup_prefix`` (the default here), else ``t``; the warmup
+    is linear from ``warmup_lr_init`` towards ``lr``. ``t``, epochs and noise are as in
+    :func:`cosine_lr`.
+
+    Args:
+        decay_t: the milestones, sorted (a list of steps).
+        decay_rate: the factor per milestone (> 0).
+        warmup_t: warmup length (0: none).
+        warmup_lr_init: the value at ``t = 0`` of the warmup.
+        warmup_prefix: start the milestone clock after the warmup.
+        t_in_epochs: whether ``t`` counts epochs or updates.
+        noise_range_t: must be ``None``.
+        noise_pct: ignored.
+        noise_std: ignored.
+        noise_seed: ignored.
+        initialize: ignored.
+        lr: the optimizer's base lr.
+        steps_per_epoch: with ``t_in_epochs=True``, evaluate per update at epoch granularity.
+
+    Example:
+        >>> from lrsched.compat import timm
+        >>> s = timm.multi_step_lr([30, 60], 0.1)
+        >>> s(28), round(s(29), 12), round(s(59), 12)
+        (1.0, 0.1, 0.01)
+    """
+    _no_noise(noise_range_t)
+    lr = V.value("lr", lr)
+    if isinstance(decay_t, (str, bytes)) or not isinstance(decay_t, (list, tuple)):
+        raise TypeError(f"decay_t={decay_t!r}: expected a list of milestones")
+    ms = [V.steps(f"decay_t[{i}]", m, allow_negative=True) for i, m in enumerate(decay_t)]
+    if any(b < a for a, b in itertools.pairwise(ms)):
+        raise ValueError(f"decay_t={list(decay_t)!r}: must be sorted (timm bisects it)")
+    decay_rate = V.value("decay_rate", decay_rate, positive=True)
+    counts: dict = {}
+    for m in ms:
+        b = max(m - 1, 0)  # milestone m counts once t + 1 >= m
+        counts[b] = counts.get(b, 0) + 1
+    scales = [(b, decay_rate if c == 1 else decay_rate**c) for b, c in counts.items()]
+    body = piecewise_constant(lr, scales)
+    s = _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix)
+    return _clock(s, t_in_epochs, steps_per_epoch)
