@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 _MODES = ("min", "max")
 _THRESHOLD_MODES = ("rel", "abs")
-_RULES = ("sign_aware", "torch")
+_RULES = ("sign_aware", "torch", "sklearn")
 
 
 class PlateauState(NamedTuple):
@@ -103,7 +103,11 @@ class Plateau:
         rule: ``"sign_aware"`` (the rule above) or ``"torch"``: PyTorch's relative comparison,
             ``metric < best * (1 - threshold)`` (``best * (1 + threshold)`` for ``"max"``),
             which is not sign-aware (with a negative best it accepts a slightly worse metric).
-            The absolute rule is the same under both.
+            The absolute rule is the same under both. Or ``"sklearn"``: scikit-learn's
+            ``n_iter_no_change`` rule (``_plain_sgd``, ``MLP._update_no_improvement_count``): an
+            update is bad only when the metric is past the margin on the wrong side (for
+            ``"min"``, ``metric > best - threshold``), so reaching the margin, and NaN, count as
+            improvements; and ``best`` is the running minimum (maximum) of all metrics.
         eps: a reduction is applied only when it lowers the level by more than ``eps`` (PyTorch
             uses ``1e-8``); >= 0.
         base: where the level starts, > 0; ``min_scale`` and ``eps`` are in the units of
@@ -197,7 +201,12 @@ class Plateau:
         a = float(metric)
         scale, best, num_bad, cooldown_left, level = state
         thr = self._margin(best, abs, lambda c, x, y: x if c else y, math.isfinite)
-        if (a < thr) if self.mode == "min" else (a > thr):
+        if self.rule == "sklearn":
+            better = not ((a > thr) if self.mode == "min" else (a < thr))
+            if (a < best) if self.mode == "min" else (a > best):
+                best = a
+            num_bad = 0 if better else num_bad + 1
+        elif (a < thr) if self.mode == "min" else (a > thr):
             best, num_bad = a, 0
         else:
             num_bad += 1
@@ -223,8 +232,12 @@ class Plateau:
         dtypes = [x.dtype for x in fields]
         scale, best, num_bad, cooldown_left, level = fields
         thr = self._margin(best, jnp.abs, jnp.where, jnp.isfinite)
-        better = a < thr if self.mode == "min" else a > thr
-        best = jnp.where(better, a, best)
+        if self.rule == "sklearn":
+            better = ~(a > thr) if self.mode == "min" else ~(a < thr)
+            best = jnp.where(a < best if self.mode == "min" else a > best, a, best)
+        else:
+            better = a < thr if self.mode == "min" else a > thr
+            best = jnp.where(better, a, best)
         num_bad = jnp.where(better, 0, num_bad + 1)
         cooling = cooldown_left > 0
         cooldown_left = jnp.where(cooling, cooldown_left - 1, cooldown_left)
