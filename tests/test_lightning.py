@@ -1,0 +1,65 @@
+"""A real Lightning Trainer accepts ScheduleLR as a per-step scheduler and trains with its lrs."""
+
+import pytest
+
+pytest.importorskip("lightning")
+
+import lightning.pytorch as pl  # noqa: E402
+import torch  # noqa: E402
+
+import lrsched  # noqa: E402
+from lrsched.torch import ScheduleLR  # noqa: E402
+
+STEPS = 30
+SCHEDULE = lrsched.warmup_cosine(0.1, STEPS, 5, end=0.01)
+
+
+class _Tiny(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(3, 1)
+        self.seen_lrs = []
+        self.seen_momenta = []
+
+    def training_step(self, batch, batch_idx):
+        group = self.trainer.optimizers[0].param_groups[0]
+        self.seen_lrs.append(group["lr"])
+        self.seen_momenta.append(group["momentum"])
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.layer(x), y)
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=1.0, momentum=0.5)
+        self.sched = ScheduleLR(opt, SCHEDULE)
+        self.msched = ScheduleLR(opt, lrsched.linear(0.9, 0.8, STEPS), key="momentum")
+        return {
+            "optimizer": opt,
+            "lr_scheduler": {"scheduler": self.sched, "interval": "step"},
+        }
+
+    def on_train_batch_end(self, outputs, batch, batch_idx):
+        self.msched.step()
+
+
+# Lightning calls a torch pytree API that torch now deprecates
+@pytest.mark.filterwarnings("ignore:.*LeafSpec.*is deprecated:FutureWarning")
+def test_trainer_uses_the_schedule_per_step():
+    g = torch.Generator().manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(STEPS * 4, 3, generator=g), torch.randn(STEPS * 4, 1, generator=g))
+    loader = torch.utils.data.DataLoader(data, batch_size=4)
+    model = _Tiny()
+    trainer = pl.Trainer(
+        max_steps=STEPS,
+        accelerator="cpu",
+        devices=1,
+        enable_progress_bar=False,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, loader)
+    expected = [SCHEDULE(k) for k in range(STEPS)]
+    assert model.seen_lrs == expected
+    assert model.seen_momenta == [lrsched.linear(0.9, 0.8, STEPS)(k) for k in range(STEPS)]
+    assert model.sched.last_epoch == STEPS
+    assert trainer.lr_scheduler_configs[0].scheduler is model.sched
