@@ -193,19 +193,23 @@ class ScheduleLR(LRScheduler):
 
     # -- writing ------------------------------------------------------------------------------
     def _values(self, k):
+        """The value of every group at update ``k`` (``None`` for a group left alone)."""
         out = []
-        key, rel, states, plateaus = self.key, self.relative, self._states, self._plateaus
+        states, plateaus, rel = self._states, self._plateaus, self.relative
+        prev, raw = None, 0.0
         for s, b, pi in zip(self._schedules, self.base_lrs, self._plateau_index):
             if s is None:
                 out.append(None)
                 continue
-            v = s(k)
-            if type(v) is not float:
-                v = float(v)
-            if rel:
-                v = b * v
+            if s is not prev:  # one schedule shared by the groups is evaluated once
+                raw = s(k)
+                if type(raw) is not float:
+                    raw = float(raw)
+                prev = s
+            v = b * raw if rel else raw
             if pi >= 0:
-                v = plateaus[pi].apply(states[pi], v)
+                st = states[pi]
+                v = st.level if v == plateaus[pi].base else v * st.scale  # Plateau.apply, inlined
             out.append(v)
         return out
 
@@ -216,29 +220,28 @@ class ScheduleLR(LRScheduler):
                 f"the optimizer has {len(groups)} param groups; this scheduler was built for {len(self._schedules)}"
             )
         key = self.key
+        half = _BETAS.get(key)
         last = []
         for g, v in zip(groups, self._values(self.last_epoch)):
             if v is None:
-                cur = _read(g, key) if (key in g or key in _BETAS) else None
+                cur = _read(g, key) if (half is not None or key in g) else None
                 last.append(cur.clone() if isinstance(cur, torch.Tensor) else cur)
-                continue
-            if key in _BETAS:
-                i = _BETAS[key]
-                b = g["betas"]
-                if isinstance(b[i], torch.Tensor):
-                    b[i].fill_(v)
-                    last.append(b[i].clone())
-                    continue
-                g["betas"] = (v, b[1]) if i == 0 else (b[0], v)
-                last.append(v)
-                continue
-            cur = g[key]
-            if isinstance(cur, torch.Tensor):
-                cur.fill_(v)
-                last.append(cur.clone())
+            elif half is None:
+                cur = g[key]
+                if isinstance(cur, torch.Tensor):
+                    cur.fill_(v)
+                    last.append(cur.clone())
+                else:
+                    g[key] = v
+                    last.append(v)
             else:
-                g[key] = v
-                last.append(v)
+                b = g["betas"]
+                if isinstance(b[half], torch.Tensor):
+                    b[half].fill_(v)
+                    last.append(b[half].clone())
+                else:
+                    g["betas"] = (v, b[1]) if half == 0 else (b[0], v)
+                    last.append(v)
         self._last_lr = last
 
     # -- the LRScheduler interface ------------------------------------------------------------
