@@ -7,6 +7,7 @@ import math
 import numbers
 
 from . import _validate as V
+from ._backend import PY
 from ._primitives import Constant, constant, ramp_value, shape_params
 from ._schedule import Schedule, register_node
 
@@ -25,11 +26,13 @@ class Warmup(Schedule):
         n, child = self.steps, self.schedule
         if n == 0:
             return child._eval(k, xp)
-        if xp.name == "python":
+        # A static step (a Python number; on the array paths only the step-0 probe below) takes
+        # one branch, so nested warmups cost linear, not exponential, work.
+        if xp.name == "python" or type(k) is int:
             if k < n:
                 return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
             return child._eval(k - n, xp)
-        up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(xp.zero(), xp), k, n)
+        up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
         return xp.where(k < n, up, child._eval(xp.maximum(k - n, 0), xp))
 
     def _args(self):
@@ -78,7 +81,7 @@ class Join(Schedule):
 
     def _eval(self, k, xp):
         pieces, bounds = self.schedules, self.boundaries
-        if xp.name == "python":
+        if xp.name == "python" or type(k) is int:
             i = bisect.bisect_right(bounds, k)
             if i:
                 k = k - bounds[i - 1]
@@ -293,6 +296,8 @@ class Cycle(Schedule):
     def _index(self, k, xp):
         """(cycle index, step within the cycle, cycle length) for ``k >= 0``."""
         p, m, limit = self.period, self.period_mult, self.limit
+        if type(k) is int or type(k) is float:  # a Python step: plain arithmetic, whatever the backend
+            xp = PY
         if m == 1:
             if limit is not None:
                 k = xp.minimum(k, limit * p)

@@ -89,8 +89,13 @@ def _dense_warmup(s, start, n, xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     parts = []
     for i, a, m in _segments((w,), start, n):
-        if i == 0:
-            parts.append(_fill(s._eval(_arange(a, m, xp), xp), m, xp))
+        if i == 0:  # the ramp up needs only the schedule's first value, not the whole subtree
+            from ._combinators import _WARMUP_PARAMS
+            from ._primitives import ramp_value
+
+            first = s.schedule._eval(0, xp)
+            up = ramp_value(xp, s.shape, _WARMUP_PARAMS[s.shape], s.start, first, _arange(a, m, xp), w)
+            parts.append(_fill(up, m, xp))
         else:
             parts.append(dense(s.schedule, a, m, xp))
     return _concat(parts, xp)

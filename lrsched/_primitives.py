@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _validate as V
+from ._backend import PY
 from ._schedule import Schedule, register_node
 
 _HALF_PI = math.pi / 2
@@ -109,14 +110,16 @@ def ramp_value(xp, shape, params, start, end, k, n):
     """The value of a ramp from ``start`` (at 0) to ``end`` (at ``n`` and after) at step ``k >= 0``."""
     if n == 0:
         return end
-    if xp.name == "python" and k >= n:
+    static = type(k) is int or type(k) is float  # a Python step (also the step-0 probe of warmup)
+    if static and k >= n:
         return end
-    m = xp.minimum(k, n)
+    m = min(k, n) if static else xp.minimum(k, n)
     done = m / n
     if shape == "exponential":  # geometric: start * (end / start) ** done
         v = start * (end / start) ** done
     else:
-        ws, we = SHAPES[shape][0](xp, (n - m) / n, done, params)
+        # the weights depend on the step alone (and shape parameters): plain math for a Python step
+        ws, we = SHAPES[shape][0](PY if static and not params else xp, (n - m) / n, done, params)
         v = start * ws + end * we
     if shape in _INEXACT_END:  # these formulas only approach ``end``: hold it exactly from ``n`` on
         v = xp.where(k >= n, end, v)
