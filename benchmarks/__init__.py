@@ -1,0 +1,1 @@
+"""The benchmark suite (``python -m benchmarks``); the measurements live in ``lrsched._bench``."""
