@@ -11,7 +11,7 @@ import torch
 
 import lrsched
 import lrsched.optax as lo
-from lrsched.compat._torch_plateau import reduce_lr_on_plateau
+from lrsched.compat.torch import reduce_lr_on_plateau
 
 SCHEDULE = lrsched.warmup_cosine(0.1, 40, 8)
 STEPS = 30

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrsched
-from lrsched.compat._torch_plateau import reduce_lr_on_plateau
+from lrsched.compat.torch import reduce_lr_on_plateau
 from lrsched.torch import ScheduleLR
 
 

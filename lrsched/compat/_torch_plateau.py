@@ -47,7 +47,7 @@ def reduce_lr_on_plateau(
         lr: the param group's initial lr (1.0 gives the multiplier).
 
     Example:
-        >>> from lrsched.compat._torch_plateau import reduce_lr_on_plateau
+        >>> from lrsched.compat.torch import reduce_lr_on_plateau
         >>> p = reduce_lr_on_plateau(factor=0.5, patience=0, lr=0.1)
         >>> state = p.init()
         >>> for loss in [-1.0, -0.99995]:  # torch counts the second loss as better

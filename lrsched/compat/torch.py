@@ -23,6 +23,7 @@ from .._combinators import chain, cycle, join
 from .._primitives import constant, cosine, exponential, fn, linear, piecewise_constant, ramp
 from .._recipes import _one_cycle_ends, _torch_phases, cyclic, one_cycle
 from .._schedule import Schedule
+from ._torch_plateau import reduce_lr_on_plateau as reduce_lr_on_plateau
 
 __all__ = [
     "chained_scheduler",
@@ -39,6 +40,7 @@ __all__ = [
     "one_cycle_lr",
     "one_cycle_momentum",
     "polynomial_lr",
+    "reduce_lr_on_plateau",
     "sequential_lr",
     "step_lr",
     "swa_lr",
