@@ -67,8 +67,10 @@ def main(argv=None):
     times = {name: _time(make, n, args.repeats) for name, make in cases.items()}
     ref = times["torch CosineAnnealingLR"]
 
-    print(f"{platform.python_implementation()} {platform.python_version()}, torch {torch.__version__}, "
-          f"{platform.machine()}; {g} param group(s), median of {args.repeats} x {n} steps")
+    print(
+        f"{platform.python_implementation()} {platform.python_version()}, torch {torch.__version__}, "
+        f"{platform.machine()}; {g} param group(s), median of {args.repeats} x {n} steps"
+    )
     print(f"{'scheduler':42s} {'us/step':>9s} {'vs torch':>9s}")
     for name, t in times.items():
         print(f"{name:42s} {t * 1e6:9.3f} {t / ref:8.2f}x")

@@ -45,7 +45,7 @@ class PlateauState(NamedTuple):
 
 def _is_jax(x) -> bool:
     mod = type(x).__module__
-    return mod.startswith("jax") or mod.startswith("jaxlib")
+    return mod.startswith("jax")  # jax, jaxlib
 
 
 def _real(name, v, *, lo=None, lo_open=False, hi=None, hi_open=False) -> float:

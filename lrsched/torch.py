@@ -352,9 +352,7 @@ class ScheduleLR(LRScheduler):
             "schedules": [_schedule_entry(s) for s in self._schedules],
             "plateaus": [p.to_dict() for p in self._plateaus],
             "plateau_index": list(self._plateau_index),
-            "plateau_states": [
-                {n: cast(getattr(st, n)) for n, cast in _STATE_FIELDS.items()} for st in self._states
-            ],
+            "plateau_states": [{n: cast(getattr(st, n)) for n, cast in _STATE_FIELDS.items()} for st in self._states],
             "_last_lr": [None if v is None else _float(v) for v in self._last_lr],
         }
 

@@ -4,11 +4,11 @@ import pytest
 
 pytest.importorskip("lightning")
 
-import lightning.pytorch as pl  # noqa: E402
-import torch  # noqa: E402
+import lightning.pytorch as pl
+import torch
 
-import lrsched  # noqa: E402
-from lrsched.torch import ScheduleLR  # noqa: E402
+import lrsched
+from lrsched.torch import ScheduleLR
 
 STEPS = 30
 SCHEDULE = lrsched.warmup_cosine(0.1, STEPS, 5, end=0.01)
@@ -45,7 +45,9 @@ class _Tiny(pl.LightningModule):
 @pytest.mark.filterwarnings("ignore:.*LeafSpec.*is deprecated:FutureWarning")
 def test_trainer_uses_the_schedule_per_step():
     g = torch.Generator().manual_seed(0)
-    data = torch.utils.data.TensorDataset(torch.randn(STEPS * 4, 3, generator=g), torch.randn(STEPS * 4, 1, generator=g))
+    data = torch.utils.data.TensorDataset(
+        torch.randn(STEPS * 4, 3, generator=g), torch.randn(STEPS * 4, 1, generator=g)
+    )
     loader = torch.utils.data.DataLoader(data, batch_size=4)
     model = _Tiny()
     trainer = pl.Trainer(

@@ -120,7 +120,7 @@ def test_plateau_transformation_scales_like_torch():
     # losses on a grid exact in float32, an absolute threshold: float32 decisions equal torch's
     rng = np.random.default_rng(1)
     losses = list(np.cumsum(rng.choice([-0.25, 0.0, 0.0, 0.125], size=60)) + 2.0)
-    cfg = dict(factor=0.5, patience=2, threshold=0.125, threshold_mode="abs", cooldown=1, min_lr=1.0 / 64)
+    cfg = {"factor": 0.5, "patience": 2, "threshold": 0.125, "threshold_mode": "abs", "cooldown": 1, "min_lr": 1.0 / 64}
 
     opt_t = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     sched_t = torch.optim.lr_scheduler.ReduceLROnPlateau(opt_t, **cfg)

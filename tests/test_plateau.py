@@ -103,7 +103,15 @@ def test_reduce_lr_on_plateau_torch_quirks():
     # torch's relative rule is best * (1 - threshold): with a negative best a worse loss counts
     # as better, which keeps the lr up where the sign-aware rule reduces it.
     metrics = [-1.0, -0.95, -0.92, -0.9, -0.88]
-    cfg = dict(mode="min", factor=0.5, patience=0, threshold=0.1, threshold_mode="rel", cooldown=0, eps=1e-8)
+    cfg = {
+        "mode": "min",
+        "factor": 0.5,
+        "patience": 0,
+        "threshold": 0.1,
+        "threshold_mode": "rel",
+        "cooldown": 0,
+        "eps": 1e-8,
+    }
     expected = _torch_run(cfg, metrics, 1.0, 0.0)
     assert expected == [1.0, 1.0, 1.0, 1.0, 1.0]  # the quirk itself, as torch shows it
     p = _compat(cfg, 1.0, 0.0)
@@ -298,12 +306,12 @@ def test_scan_in_float32_with_exact_metrics():
     rng = np.random.default_rng(0)
     metrics = [float(x) for x in np.cumsum(rng.choice([-0.5, 0.0, 0.25, 0.5], size=200)) - 4.0]
     p = lrsched.Plateau(0.5, 2, threshold=0.25, threshold_mode="abs", cooldown=1, min_scale=0.125)
-    final, traj = _scan(p, metrics)
+    _final, traj = _scan(p, metrics)
     assert traj.scale.dtype == jnp.float32 and traj.num_bad.dtype == jnp.int32
     expected = _python_trajectory(p, metrics)
     assert np.asarray(traj.scale).tolist() == [s.scale for s in expected]
     assert np.asarray(traj.best).tolist() == [s.best for s in expected]
-    assert len(set(s.scale for s in expected)) > 2
+    assert len({s.scale for s in expected}) > 2
 
 
 def test_vmap_over_metric_streams():

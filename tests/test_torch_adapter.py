@@ -130,7 +130,11 @@ CASES = {
     ),
     "sequential_lr": (
         lambda o: [L.SequentialLR(o, [L.LinearLR(o, 0.1, total_iters=20), L.ExponentialLR(o, 0.99)], milestones=[20])],
-        lambda o: [ScheduleLR(o, T.sequential_lr([T.linear_lr(0.1, total_iters=20, lr=LR), T.exponential_lr(0.99, lr=LR)], [20]))],
+        lambda o: [
+            ScheduleLR(
+                o, T.sequential_lr([T.linear_lr(0.1, total_iters=20, lr=LR), T.exponential_lr(0.99, lr=LR)], [20])
+            )
+        ],
     ),
     "chained_scheduler": (
         lambda o: [L.ChainedScheduler([L.ConstantLR(o, 0.5, total_iters=30), L.ExponentialLR(o, 0.99)])],
@@ -360,7 +364,11 @@ def test_betas_halves(key, index):
 def test_groups_by_list_dict_and_name_relative():
     w, b, c = (torch.nn.Parameter(torch.zeros(1)) for _ in range(3))
     opt = torch.optim.SGD(
-        [{"params": [w], "lr": 0.1, "name": "backbone"}, {"params": [b], "lr": 0.01, "name": "head"}, {"params": [c], "lr": 7.0}]
+        [
+            {"params": [w], "lr": 0.1, "name": "backbone"},
+            {"params": [b], "lr": 0.01, "name": "head"},
+            {"params": [c], "lr": 7.0},
+        ]
     )
     s = lrsched.linear(1.0, 0.0, 10)
     sched = ScheduleLR(opt, {"head": s, 0: s * 0.5}, relative=True)
