@@ -65,6 +65,8 @@ class _NumPy:
     minimum = staticmethod(np.minimum)
     maximum = staticmethod(np.maximum)
     where = staticmethod(np.where)
+    stack = staticmethod(np.stack)
+    asarray = staticmethod(np.asarray)
 
     @staticmethod
     def searchsorted_right(table, k):
@@ -98,6 +100,8 @@ class _Jax:
             "minimum": jnp.minimum,
             "maximum": jnp.maximum,
             "where": jnp.where,
+            "stack": jnp.stack,
+            "asarray": jnp.asarray,
         }
         if item not in ops:
             raise AttributeError(item)

@@ -80,7 +80,43 @@ def _segments(bounds, start, n):
 def _dense_join(s, start, n, xp):
     if any(isinstance(b, float) for b in s.boundaries):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
-    return _concat([dense(s.schedules[i], a, m, xp) for i, a, m in _segments(s.boundaries, start, n)], xp)
+    parts, run = [], []
+    for i, a, m in _segments(s.boundaries, start, n):
+        key = _run_key(s, i, a, m)
+        if run and (key is None or key != run[0][0]):
+            parts.append(_dense_run(s, run, xp))
+            run = []
+        if key is None:
+            parts.append(dense(s.schedules[i], a, m, xp))
+        else:
+            run.append((key, i, a, m))
+    if run:
+        parts.append(_dense_run(s, run, xp))
+    return _concat(parts, xp)
+
+
+def _run_key(s, i, a, m):
+    """Pieces that are whole ramps of one shape and length share their weights: a run key."""
+    from ._primitives import Ramp
+
+    piece = s.schedules[i]
+    if type(piece) is not Ramp or piece.params or piece.shape in ("exponential", "tanh"):
+        return None
+    if not isinstance(piece.steps, int) or piece.steps == 0 or a != 0:
+        return None
+    return (piece.shape, piece.steps, m)
+
+
+def _dense_run(s, run, xp):
+    """Consecutive ramp pieces of one shape and length: one set of weights, an outer product."""
+    (shape, steps, m), i0 = run[0][0], run[0][1]
+    if len(run) == 1:
+        return dense(s.schedules[i0], 0, m, xp)
+    ws, we = _ramp_weights(shape, (), steps, 0, m, xp)
+    pieces = [s.schedules[i] for _, i, _, _ in run]
+    starts = xp.stack([xp.asarray(p.start) for p in pieces])
+    ends = xp.stack([xp.asarray(p.end) for p in pieces])
+    return (_outer(starts, ws, xp) + _outer(ends, we, xp)).reshape(-1)
 
 
 def _dense_warmup(s, start, n, xp):
@@ -188,34 +224,51 @@ def _blocked(start, m, xp, make, combine):
         i = _arange(0, size, xp)
         return make(k0, i, size)
 
-    grid = combine(_table(tabs)).reshape(-1)
+    grid = combine(_table(tabs))
     return grid, start + blocks * size, m - blocks * size
 
 
-def _ramp_grid(s, start, m, xp):
+def _cosine_weights_grid(n, start, m, xp):
+    """Blocked weights sin^2(pi/2 * left), sin^2(pi/2 * done) of a cosine of ``n`` steps."""
     from ._primitives import _HALF_PI
 
-    n, a, b = s.steps, s.start, s.end
-    if s.shape == "cosine":
-        if s.params:  # an exponent other than 1
-            return None, start, m
+    def make(k0, i, size):
+        # angles split as block + offset, both non-negative
+        la, lb = _HALF_PI * ((n - k0 - (size - 1)) / n), _HALF_PI * ((size - 1 - i) / n)
+        da, db = _HALF_PI * (k0 / n), _HALF_PI * (i / n)
+        return tuple(f(x) for x in (la, lb, da, db) for f in (xp.sin, xp.cos))
 
-        def make(k0, i, size):
-            # weights: sin^2(pi/2 * left) and sin^2(pi/2 * done), angles split as block + offset
-            la, lb = _HALF_PI * ((n - k0 - (size - 1)) / n), _HALF_PI * ((size - 1 - i) / n)
-            da, db = _HALF_PI * (k0 / n), _HALF_PI * (i / n)
-            return tuple(f(x) for x in (la, lb, da, db) for f in (xp.sin, xp.cos))
+    def combine(t):
+        sla, cla, slb, clb, sda, cda, sdb, cdb = t
+        sl = _outer(sla, clb, xp) + _outer(cla, slb, xp)
+        sd = _outer(sda, cdb, xp) + _outer(cda, sdb, xp)
+        return xp.stack([sl * sl, sd * sd])
 
-        def combine(t):
-            sla, cla, slb, clb, sda, cda, sdb, cdb = t
-            sl = _outer(sla, clb, xp) + _outer(cla, slb, xp)
-            sd = _outer(sda, cdb, xp) + _outer(cda, sdb, xp)
-            return a * (sl * sl) + b * (sd * sd)
+    grid, rest, left = _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1))
+    return grid, rest, left
 
-        return _blocked(start, m, xp, make, combine)
-    if s.shape == "exponential":
-        return _geometric_grid(a, b / a, n, start, m, xp)
-    return None, start, m
+
+def _ramp_weights(shape, params, n, start, m, xp):
+    """Weights of a ramp's start and end value at steps ``start .. start + m - 1`` (two arrays)."""
+    from ._primitives import SHAPES
+
+    active = max(0, min(start + m, n) - start)
+    ws, we = [], []
+    rest, left = start, active
+    if shape == "cosine" and not params:
+        grid, rest, left = _cosine_weights_grid(n, start, active, xp)
+        if grid is not None:
+            ws.append(grid[0])
+            we.append(grid[1])
+    if left:
+        k = _arange(rest, left, xp)
+        w0, w1 = SHAPES[shape][0](xp, (n - k) / n, k / n, params)
+        ws.append(_fill(w0, left, xp))
+        we.append(_fill(w1, left, xp))
+    if m - active:
+        ws.append(_fill(0.0, m - active, xp))
+        we.append(_fill(1.0, m - active, xp))
+    return _concat(ws, xp), _concat(we, xp)
 
 
 def _geometric_grid(a, ratio, n, start, m, xp):
@@ -223,16 +276,19 @@ def _geometric_grid(a, ratio, n, start, m, xp):
     def make(k0, i, size):
         return a * ratio ** (k0 / n), ratio ** (i / n)
 
-    return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1], xp))
+    return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1], xp).reshape(-1))
 
 
 def _dense_ramp(s, start, n, xp):
     steps = s.steps
-    if not isinstance(steps, int) or steps == 0 or s.shape not in ("cosine", "exponential"):
+    if not isinstance(steps, int) or steps == 0 or s.shape == "tanh":
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
+    if s.shape != "exponential":
+        ws, we = _ramp_weights(s.shape, s.params, steps, start, n, xp)
+        return s.start * ws + s.end * we
     active = max(0, min(start + n, steps) - start)
     parts = []
-    grid, rest, m = _ramp_grid(s, start, active, xp)
+    grid, rest, m = _geometric_grid(s.start, s.end / s.start, steps, start, active, xp)
     if grid is not None:
         parts.append(grid)
     if m:
