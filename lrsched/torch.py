@@ -320,11 +320,26 @@ class ScheduleLR(LRScheduler):
         """The values for the current update (``last_epoch``), computed, not read back.
 
         Groups the scheduler leaves alone report ``None``.
+
+        Example:
+            >>> import torch, lrsched
+            >>> from lrsched.torch import ScheduleLR
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+            >>> ScheduleLR(opt, lrsched.linear(1.0, 0.0, 4), last_step=1).get_lr()
+            [0.5]
         """
         return self._values(self.last_epoch)
 
     def get_last_lr(self) -> list[Any]:
-        """The values last written, one per group (a copy of the tensor for a tensor entry)."""
+        """The values last written, one per group (a copy of the tensor for a tensor entry).
+
+        Example:
+            >>> import torch, lrsched
+            >>> from lrsched.torch import ScheduleLR
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=torch.tensor(1.0))
+            >>> ScheduleLR(opt, lrsched.constant(0.5)).get_last_lr()
+            [tensor(0.5000)]
+        """
         return self._last_lr
 
     # -- state --------------------------------------------------------------------------------
@@ -364,6 +379,18 @@ class ScheduleLR(LRScheduler):
 
         Args:
             state_dict: data from :meth:`state_dict`.
+
+        Example:
+            >>> import torch, lrsched
+            >>> from lrsched.torch import ScheduleLR
+            >>> s = lrsched.linear(1.0, 0.0, 10)
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+            >>> sched = ScheduleLR(opt, s)
+            >>> sched.set_step(3)
+            >>> fresh = ScheduleLR(opt, s)
+            >>> fresh.load_state_dict(sched.state_dict())
+            >>> fresh.last_epoch, opt.param_groups[0]["lr"]
+            (3, 0.7)
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"state_dict={state_dict!r}: expected a dict")

@@ -8,6 +8,7 @@ import lightning.pytorch as pl
 import torch
 
 import lrsched
+from lrsched.compat.torch import reduce_lr_on_plateau
 from lrsched.torch import ScheduleLR
 
 STEPS = 30
@@ -65,3 +66,53 @@ def test_trainer_uses_the_schedule_per_step():
     assert model.seen_momenta == [lrsched.linear(0.9, 0.8, STEPS)(k) for k in range(STEPS)]
     assert model.sched.last_epoch == STEPS
     assert trainer.lr_scheduler_configs[0].scheduler is model.sched
+
+
+class _TinyPlateau(_Tiny):
+    def training_step(self, batch, batch_idx):
+        self.seen_lrs.append(self.trainer.optimizers[0].param_groups[0]["lr"])
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.layer(x), y)
+        self.losses.append(loss.item())
+        self.log("train_loss", loss)
+        return loss
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=0.1)
+        plateau = reduce_lr_on_plateau(factor=0.5, patience=1, lr=0.1)
+        self.sched = ScheduleLR(opt, lrsched.constant(0.1), plateau=plateau)
+        config = {"scheduler": self.sched, "interval": "step", "reduce_on_plateau": True, "monitor": "train_loss"}
+        return {"optimizer": opt, "lr_scheduler": config}
+
+    def on_train_batch_end(self, outputs, batch, batch_idx):
+        pass
+
+
+@pytest.mark.filterwarnings("ignore:.*LeafSpec.*is deprecated:FutureWarning")
+def test_trainer_feeds_the_monitored_metric_to_the_plateau():
+    # Lightning calls step(metric) on a scheduler flagged reduce_on_plateau; the lrs it trained
+    # with are those of torch's ReduceLROnPlateau fed the same losses
+    g = torch.Generator().manual_seed(1)
+    data = torch.utils.data.TensorDataset(
+        torch.randn(STEPS * 4, 3, generator=g), torch.randn(STEPS * 4, 1, generator=g)
+    )
+    model = _TinyPlateau()
+    model.losses = []
+    trainer = pl.Trainer(
+        max_steps=STEPS,
+        accelerator="cpu",
+        devices=1,
+        enable_progress_bar=False,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, torch.utils.data.DataLoader(data, batch_size=4))
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    expected = []
+    for loss in model.losses:
+        expected.append(opt.param_groups[0]["lr"])
+        ref.step(loss)
+    assert model.seen_lrs == expected
+    assert min(expected) < 0.1
