@@ -1,0 +1,182 @@
+"""Dense evaluation (`lrsched.evaluate`) and batches (`lrsched.stack`).
+
+Expected values come from an independent float64 formula written here, or from the schedule's own
+pointwise path, which tests/test_reference.py checks against the formulas; `evaluate` is a second
+implementation (blocked grids, joins split by piece) and must agree with it.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lrsched
+
+
+def _pointwise(s, start, n):
+    return s(np.arange(start, start + n, dtype=np.int64))
+
+
+SCHEDULES = {
+    "warmup_cosine": lrsched.warmup_cosine(1.0, 5000, 300, start=0.01, end=0.02),
+    "cosine_long": lrsched.cosine(2.0, 0.1, 7777),
+    "cosine_up": lrsched.cosine(0.0, 1.0, 4321),
+    "cosine_exponent": lrsched.cosine(1.0, 0.0, 3000, exponent=2.0),
+    "exp_ramp": lrsched.ramp(1.0, 1e-3, 6000, "exponential"),
+    "sqrt_ramp": lrsched.ramp(1.0, 0.0, 2500, "sqrt"),
+    "rex": lrsched.ramp(1.0, 0.0, 2500, "rex", alpha=0.3),
+    "tanh": lrsched.ramp(1.0, 0.0, 2500, "tanh"),
+    "exponential": lrsched.exponential(2.0, 0.5, 700),
+    "exponential_end": lrsched.exponential(2.0, 0.5, 700, end=0.3),
+    "staircase": lrsched.exponential(1.0, 0.1, 1000, staircase=True),
+    "wsd": lrsched.wsd(1.0, 6000, 200, 0.2),
+    "one_cycle": lrsched.one_cycle(1.0, 5000),
+    "sgdr": lrsched.sgdr(1.0, 1000, period_mult=2, decay=0.7),
+    "cyclic": lrsched.cyclic(0.1, 1.0, 500, mode="triangular2"),
+    "noam": lrsched.noam(1.0, 400),
+    "tri_stage": lrsched.tri_stage(1.0, 500, 1000, 2000),
+    "join_like": lrsched.join([lrsched.cosine(1.0 + i, 0.1 * i, 1500) for i in range(5)], [1500 * i for i in range(1, 5)]),
+    "join_mixed": lrsched.join(
+        [lrsched.linear(0.0, 1.0, 1000), lrsched.cosine(1.0, 0.5, 2000), lrsched.cosine(0.5, 0.1, 2000), lrsched.constant(0.1)],
+        [1000, 3000, 3000],
+    ),
+    "shift": lrsched.shift(lrsched.cosine(1.0, 0.0, 3000), 1234),
+    "shift_neg": lrsched.shift(lrsched.cosine(1.0, 0.0, 3000), -1234),
+    "arith": 0.5 * lrsched.warmup_cosine(1.0, 4000, 100) + lrsched.minimum(lrsched.linear(1.0, 0.0, 3000), 0.4),
+    "clip_chain": lrsched.clip(lrsched.chain(lrsched.cosine(1.0, 0.0, 4000), lrsched.exponential(1.0, 0.9, 500)), min=0.05),
+    "per_epoch": lrsched.per_epoch(lrsched.exponential(1.0, 0.5), 700),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+@pytest.mark.parametrize("start", [0, 777])
+def test_numpy_backend_matches_pointwise(name, start):
+    s = SCHEDULES[name]
+    n = 9000
+    got = lrsched.evaluate(s, n, start=start, backend="numpy")
+    assert got.dtype == np.float64 and got.shape == (n,)
+    np.testing.assert_allclose(got, _pointwise(s, start, n), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_jax_backend_matches_pointwise(name):
+    s = SCHEDULES[name]
+    n = 9000
+    got = lrsched.evaluate(s, n, start=13)
+    assert isinstance(got, jax.Array) and got.dtype == jnp.float32 and got.shape == (n,)
+    ref = _pointwise(s, 13, n)
+    np.testing.assert_allclose(np.asarray(got), ref, rtol=2e-6, atol=1e-6 * np.abs(ref).max())
+
+
+def _warmup_cosine_f64(k, peak, total, warm, end):
+    # written from the definition: linear warmup from 0, then 0.5 * (1 + cos(pi * t)) to ``end``
+    k = k.astype(np.float64)
+    t = np.clip((k - warm) / (total - warm), 0.0, 1.0)
+    return np.where(k < warm, peak * k / warm, end + (peak - end) * 0.5 * (1 + np.cos(np.pi * t)))
+
+
+def test_float32_accuracy_at_ten_million_steps():
+    n, warm = 10**7, 10**5
+    s = lrsched.warmup_cosine(1.0, n, warm, end=1e-3)
+    got = np.asarray(lrsched.evaluate(s, n, dtype=np.float32), dtype=np.float64)
+    ref = _warmup_cosine_f64(np.arange(n), 1.0, n, warm, 1e-3)
+    mask = ref > 0
+    assert np.max(np.abs(got[mask] - ref[mask]) / ref[mask]) <= 1e-6
+
+
+def test_float32_accuracy_near_the_end_of_a_cosine_to_zero():
+    # the last steps of a cosine to 0 are tiny: relative accuracy needs the integer "steps left"
+    n = 3 * 10**6
+    s = lrsched.cosine(1.0, 0.0, n)
+    got = np.asarray(lrsched.evaluate(s, 1000, start=n - 1000), dtype=np.float64)
+    k = np.arange(n - 1000, n, dtype=np.float64)
+    ref = np.sin(np.pi / 2 * (n - k) / n) ** 2
+    assert np.max(np.abs(got - ref) / ref) <= 1e-6
+
+
+def test_dtype_and_start():
+    s = lrsched.linear(1.0, 0.0, 100)
+    assert lrsched.evaluate(s, 10, dtype=np.float16).dtype == jnp.float16
+    assert lrsched.evaluate(s, 10, backend="numpy", dtype=np.float32).dtype == np.float32
+    np.testing.assert_allclose(lrsched.evaluate(s, 5, start=98, backend="numpy"), [0.02, 0.01, 0.0, 0.0, 0.0], atol=1e-15)
+    assert lrsched.evaluate(s, 0).shape == (0,)
+
+
+def test_one_compile_per_structure():
+    # a new peak value does not recompile: the values are arguments of the compiled program
+    from lrsched import _evaluate as E
+
+    before = E._evaluate_jax._cache_size()
+    for peak in (0.1, 0.2, 0.3, 0.4):
+        lrsched.evaluate(lrsched.warmup_cosine(peak, 2345, 67), 3000)
+    assert E._evaluate_jax._cache_size() - before == 1
+
+
+def test_stack_and_batched_evaluate():
+    peaks = [0.1, 0.5, 1.0, 2.0]
+    b = lrsched.stack([lrsched.warmup_cosine(p, 1000, 100, end=0.01 * p) for p in peaks])
+    out = lrsched.evaluate(b, 1200, start=5)
+    assert out.shape == (4, 1200)
+    for i, p in enumerate(peaks):
+        ref = _warmup_cosine_f64(np.arange(5, 1205), p, 1000, 100, 0.01 * p)
+        np.testing.assert_allclose(np.asarray(out[i]), ref, rtol=2e-6, atol=1e-7)
+    # calling the batch works too, with the batch axis in front
+    assert b(jnp.arange(7)).shape == (4, 7)
+    np.testing.assert_allclose(np.asarray(b(150)), [lrsched.warmup_cosine(p, 1000, 100, end=0.01 * p)(150) for p in peaks], rtol=1e-6)
+
+
+def test_stack_rejects_different_structures():
+    with pytest.raises(ValueError, match=r"schedules\[1\]="):
+        lrsched.stack([lrsched.cosine(1.0, 0.0, 10), lrsched.cosine(1.0, 0.0, 11)])
+    with pytest.raises(TypeError, match="schedules="):
+        lrsched.stack([])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_steps": -1}, "num_steps="),
+        ({"num_steps": 1.5}, "num_steps="),
+        ({"num_steps": 10, "start": -3}, "start="),
+        ({"num_steps": 10, "backend": "torch"}, "backend="),
+    ],
+)
+def test_evaluate_bad_arguments(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        lrsched.evaluate(lrsched.constant(1.0), **kwargs)
+
+
+def test_evaluate_rejects_non_schedule():
+    with pytest.raises(TypeError, match="schedule="):
+        lrsched.evaluate(lambda k: 1.0, 10)
+
+
+_SHARDING_SCRIPT = r"""
+import json, jax, numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+import lrsched
+devices = jax.devices()
+b = lrsched.stack([lrsched.warmup_cosine(0.1 * (i + 1), 1000, 100) for i in range(16)])
+mesh = Mesh(np.array(devices), ("batch",))
+sharded = jax.device_put(b, NamedSharding(mesh, P("batch")))
+out = lrsched.evaluate(sharded, 1000)
+ref = [[lrsched.warmup_cosine(0.1 * (i + 1), 1000, 100)(k) for k in range(0, 1000, 37)] for i in range(16)]
+err = float(np.max(np.abs(np.asarray(out)[:, ::37] - np.array(ref))))
+print(json.dumps({"devices": len(devices), "shards": len(out.sharding.device_set), "err": err}))
+"""
+
+
+def test_batch_axis_shards_across_devices():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    r = subprocess.run([sys.executable, "-c", _SHARDING_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["devices"] == 8 and res["shards"] == 8
+    assert res["err"] < 1e-6
+    assert math.isfinite(res["err"])
