@@ -17,6 +17,7 @@ from ._evaluate import evaluate as evaluate
 from ._evaluate import stack as stack
 from ._plateau import Plateau as Plateau
 from ._plateau import PlateauState as PlateauState
+from ._plot import plot as plot
 from ._primitives import constant as constant
 from ._primitives import cosine as cosine
 from ._primitives import exponential as exponential
@@ -67,6 +68,7 @@ __all__ = [
     "per_epoch",
     "piecewise_constant",
     "piecewise_linear",
+    "plot",
     "ramp",
     "register",
     "sgdr",
