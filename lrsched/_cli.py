@@ -1,72 +1,572 @@
-"""The ``lrsched`` command line."""
+"""The ``lrsched`` command line: ``plot``, ``show``, ``bench`` and ``demo``.
+
+A SPEC is a JSON file holding a :func:`lrsched.to_dict` document, that document inline, or a
+recipe name (``warmup_cosine``, ``wsd``, ... or a peer's ``torch.cosine_annealing_lr``) whose
+arguments come from ``--set key=value``. Bad input gets a one-line error and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
+import math
+import os
+import re
 import sys
+
+EXIT_USAGE = 2
+
+# public builders whose arguments are all plain data, so ``--set`` can give every one of them
+RECIPES = (
+    "warmup_cosine", "warmup_linear", "wsd", "one_cycle", "sgdr", "cyclic", "noam", "tri_stage",
+    "constant", "linear", "cosine", "ramp", "exponential", "inverse_time", "inverse_sqrt",
+    "piecewise_constant", "piecewise_linear",
+)  # fmt: skip
+PEERS = ("torch", "optax", "transformers", "keras", "timm", "fairseq", "sklearn")
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+class SpecError(Exception):
+    """A SPEC or an option that cannot be used; the message is shown as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# --------------------------------------------------------------------------------------------
+# SPEC -> Schedule
+# --------------------------------------------------------------------------------------------
+_NAME = re.compile(r"^(?:(?:compat\.)?([a-z_]+)\.)?([a-z_][a-z0-9_]*)$")
+
+
+def parse_set(items) -> dict:
+    """``["peak=1e-3", "anneal=linear"]`` -> ``{"peak": 0.001, "anneal": "linear"}`` (JSON values,
+    ``True``/``False``/``None`` too; anything else is a string)."""
+    out: dict = {}
+    for item in items or ():
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or not key.isidentifier():
+            raise SpecError(f"--set {item!r}: expected key=value")
+        if key in out:
+            raise SpecError(f"--set {key}: given twice")
+        raw = raw.strip()
+        py = {"True": True, "False": False, "None": None}
+        if raw in py:
+            out[key] = py[raw]
+            continue
+        try:
+            v = json.loads(raw)
+        except ValueError:
+            v = raw
+        if isinstance(v, float) and not math.isfinite(v):
+            raise SpecError(f"--set {key}={raw}: must be finite")
+        out[key] = v
+    return out
+
+
+def _recipe(name: str):
+    """The builder a recipe name refers to, or raise :class:`SpecError`."""
+    import importlib
+
+    import lrsched
+
+    m = _NAME.match(name)
+    if m is None:
+        raise SpecError(f"SPEC={name!r}: not a JSON file, inline JSON or a recipe name")
+    peer, fname = m.groups()
+    if peer is None:
+        if fname in RECIPES:
+            return getattr(lrsched, fname)
+        raise SpecError(f"SPEC={name!r}: unknown recipe (recipes: {', '.join(RECIPES)}; or a peer's, as torch.step_lr)")
+    if peer not in PEERS:
+        raise SpecError(f"SPEC={name!r}: unknown peer {peer!r} (peers: {', '.join(PEERS)})")
+    try:
+        mod = importlib.import_module(f"lrsched.compat.{peer}")
+    except ModuleNotFoundError as e:
+        if e.name != f"lrsched.compat.{peer}":
+            raise
+        raise SpecError(f"SPEC={name!r}: lrsched.compat.{peer} is not available") from None
+    public = getattr(mod, "__all__", None)
+    if public is None:
+        public = [n for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == mod.__name__]
+    public = [n for n in public if not n.startswith("_")]
+    if fname not in public:
+        raise SpecError(f"SPEC={name!r}: not in lrsched.compat.{peer} (it has: {', '.join(sorted(public))})")
+    return getattr(mod, fname)
+
+
+def _signature(f) -> str:
+    parts = []
+    for p in inspect.signature(f).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            parts.append(f"**{p.name}")
+        elif p.kind is not p.VAR_POSITIONAL:
+            parts.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+    return ", ".join(parts)
+
+
+def load_spec(spec: str, sets=None):
+    """A :class:`lrsched.Schedule` from a SPEC (JSON file, inline JSON or recipe name) and ``--set``
+    items; raises :class:`SpecError` with a one-line message on any bad input."""
+    import lrsched
+
+    kwargs = parse_set(sets)
+    text = None
+    if spec.lstrip().startswith("{"):
+        text, where = spec, "inline JSON"
+    elif spec.endswith(".json") or os.sep in spec or (spec not in RECIPES and os.path.isfile(spec)):
+        try:
+            with open(spec, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise SpecError(f"SPEC={spec!r}: cannot read it ({e.strerror or e})") from None
+        where = spec
+    if text is not None:
+        if kwargs:
+            raise SpecError("--set applies to a recipe name; edit the JSON document instead")
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise SpecError(f"{where}: not valid JSON ({e})") from None
+        try:
+            s = lrsched.from_dict(doc)
+        except (ValueError, TypeError, RecursionError) as e:
+            raise SpecError(f"{where}: {e}") from None
+    else:
+        f = _recipe(spec)
+        try:
+            inspect.signature(f).bind(**kwargs)
+        except TypeError as e:
+            raise SpecError(f"{spec}: {e} (arguments: {_signature(f)})") from None
+        try:
+            s = f(**kwargs)
+        except (ValueError, TypeError, ArithmeticError) as e:
+            raise SpecError(f"{spec}: {e}") from None
+    if not isinstance(s, lrsched.Schedule):
+        raise SpecError(f"SPEC={spec!r}: gives a {type(s).__name__}, not a schedule")
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# show
+# --------------------------------------------------------------------------------------------
+def sparkline(values, width: int = 64) -> str:
+    """The curve as ``width`` unicode block characters (each the mean of its share of the steps)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return ""
+    cols = [c for c in np.array_split(v, min(width, v.size)) if c.size]
+    means = np.array([np.mean(c) if np.all(np.isfinite(c)) else np.nan for c in cols])
+    ok = np.isfinite(means)
+    if not ok.any():
+        return " " * len(means)
+    lo, hi = float(means[ok].min()), float(means[ok].max())
+    out = []
+    for m in means:
+        if not math.isfinite(m):
+            out.append(" ")
+        elif hi == lo:
+            out.append(SPARKS[3])
+        else:
+            out.append(SPARKS[min(7, int((m - lo) / (hi - lo) * 7 + 0.5))])
+    return "".join(out)
+
+
+def key_points(s, num_steps: int, start: int = 0, *, max_boundaries: int = 20):
+    """(rows, values, boundaries): rows are ``(step, value, notes)`` for the first and last step,
+    each phase boundary, the minimum and the maximum; ``boundaries`` is None when there are too many."""
+    from ._plot import _values, phase_boundaries
+
+    y = _values(s, num_steps, start)
+    stop = start + num_steps
+    bounds = phase_boundaries(s, start, stop, limit=max_boundaries)
+    notes: dict[int, list[str]] = {}
+
+    def add(step, note):
+        notes.setdefault(int(step), []).append(note)
+
+    add(start, "start")
+    for b in bounds or ():
+        k = math.ceil(b)
+        if k < stop:
+            add(k, "phase" if k == b else f"phase (at {b:.10g})")
+    finite = [i for i in range(len(y)) if math.isfinite(y[i])]
+    if finite:
+        import numpy as np
+
+        fy = np.where(np.isfinite(y), y, np.nan)
+        add(start + int(np.nanargmin(fy)), "min")
+        add(start + int(np.nanargmax(fy)), "max")
+    add(stop - 1, "end")
+    rows = [(k, float(y[k - start]), ", ".join(dict.fromkeys(n))) for k, n in sorted(notes.items())]
+    return rows, y, bounds
+
+
+def _show(args) -> int:
+    s = load_spec(args.spec, args.set)
+    rows, y, bounds = key_points(s, args.num_steps, args.start)
+    print(repr(s))
+    print(f"steps {args.start}..{args.start + args.num_steps - 1}")
+    w = max(4, max(len(str(k)) for k, _, _ in rows))
+    print(f"  {'step':>{w}}  {'value':<12}  ")
+    for k, v, note in rows:
+        print(f"  {k:>{w}}  {v:<12.6g}  {note}")
+    if bounds is None:
+        print("  (more than 20 phase boundaries: not listed)")
+    print(sparkline(y, args.width))
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# plot
+# --------------------------------------------------------------------------------------------
+def _plot(args) -> int:
+    s = load_spec(args.spec, args.set)
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SpecError("plot needs matplotlib: pip install 'lrsched[plot]'") from None
+    from ._plot import plot
+
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    plot(s, args.num_steps, ax=ax, log_y=args.log_y, start=args.start)
+    title = repr(s)
+    ax.set_title(title if len(title) <= 90 else title[:87] + "...", fontsize=9)
+    try:
+        fig.savefig(args.output, dpi=args.dpi)
+    except (OSError, ValueError) as e:
+        raise SpecError(f"-o {args.output}: cannot write it ({e})") from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# bench, demo
+# --------------------------------------------------------------------------------------------
+def _bench(argv) -> int:
+    try:
+        from ._bench import main as bench_main
+    except ModuleNotFoundError as e:
+        if e.name != "lrsched._bench":
+            raise
+        raise SpecError("bench: the benchmark suite (lrsched._bench) is not installed") from None
+    try:
+        return bench_main(argv)
+    except SystemExit as e:  # its own option parser: --help, or a bad option
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+
+
+def _demo_schedules():
+    import lrsched
+
+    return {
+        "warmup_cosine": lrsched.warmup_cosine(1e-3, 1000, 100, end=1e-5),
+        "wsd": lrsched.wsd(1e-3, 1000, 100, 0.2),
+        "one_cycle": lrsched.one_cycle(1e-3, 1000),
+        "sgdr": lrsched.sgdr(1e-3, 100, period_mult=2, warmup_steps=50),
+        "join + cycle": lrsched.join(
+            [
+                lrsched.warmup_cosine(1e-3, 500, 50, end=2e-4),
+                lrsched.cycle(lrsched.cosine(2e-4, 2e-5, 100), 100, decay=0.7),
+            ],
+            [500],
+        ),
+    }
+
+
+def _demo_gallery(schedules, path) -> None:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        print("  (matplotlib is not installed: no gallery; pip install 'lrsched[plot]')")
+        return
+    from ._plot import plot
+
+    fig = Figure(figsize=(13, 7), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    for ax, (name, s) in zip(axes, schedules.items()):
+        plot(s, 1000, ax=ax)
+        ax.set_title(name)
+    plot(schedules, 1000, ax=axes[-1], log_y=True)
+    axes[-1].set_title("all five, log scale")
+    axes[-1].legend(fontsize=7)
+    fig.suptitle("lrsched: dotted lines mark phase boundaries")
+    try:
+        fig.savefig(path, dpi=90)
+    except (OSError, ValueError) as e:
+        raise SpecError(f"-o {path}: cannot write it ({e})") from None
+    print(f"  wrote {path}")
+
+
+def _digits():
+    """scikit-learn's digits, standardised, split 1437 / 360 with a fixed permutation."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+    idx = np.random.default_rng(0).permutation(len(y))
+    tr, te = idx[:1437], idx[1437:]
+    return x[tr].astype("float32"), y[tr], x[te].astype("float32"), y[te]
+
+
+def _train_torch(s, data, steps):
+    import torch
+
+    xtr, ytr, xte, yte = (torch.as_tensor(a) for a in data)
+    w = torch.zeros(64, 10, requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    opt = torch.optim.Adam([w, b], lr=s(0))
+    try:
+        from .torch import ScheduleLR
+    except ImportError:  # the adapter is optional here: set the lr by hand
+        sched, how = None, "param_group['lr'] = schedule(k)"
+    else:
+        sched, how = ScheduleLR(opt, s), "lrsched.torch.ScheduleLR"
+    losses, lr_err = [], 0.0
+    for k in range(steps):
+        if sched is None:
+            for g in opt.param_groups:
+                g["lr"] = s(k)
+        lr_err = max(lr_err, abs(float(opt.param_groups[0]["lr"]) - s(k)))
+        loss = torch.nn.functional.cross_entropy(xtr @ w + b, ytr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        acc = float(((xte @ w + b).argmax(1) == yte).float().mean())
+    return losses, acc, how, lr_err
+
+
+def _train_optax(s, data, steps):
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    xtr, ytr, xte, yte = (jnp.asarray(a) for a in data)
+    opt = optax.adam(s)
+
+    def logits(p, x):
+        return x @ p[0] + p[1][None, :]
+
+    def loss_fn(p):
+        return optax.softmax_cross_entropy_with_integer_labels(logits(p, xtr), ytr).mean()
+
+    def one(carry, _):
+        p, st = carry
+        loss, g = jax.value_and_grad(loss_fn)(p)
+        u, st = opt.update(g, st, p)
+        return (optax.apply_updates(p, u), st), loss
+
+    @jax.jit
+    def train(p):
+        return jax.lax.scan(one, (p, opt.init(p)), None, length=steps)
+
+    p0 = (jnp.zeros((64, 10)), jnp.zeros(10))
+    (p, _), losses = train(p0)
+    acc = float(jnp.mean(jnp.argmax(logits(p, xte), 1) == yte))
+    return [float(v) for v in losses], acc
+
+
+def _demo_train(steps=300) -> None:
+    import lrsched
+
+    try:
+        data = _digits()
+    except ImportError:
+        print("  (scikit-learn is not installed: no training run)")
+        return
+    s = lrsched.warmup_cosine(0.05, steps, 30, end=1e-4)
+    print(f"  softmax regression on scikit-learn digits (1437 train / 360 test), Adam, {steps} full-batch updates")
+    print(f"  schedule: {s!r}")
+    ox, ox_acc = _train_optax(s, data, steps)
+    try:
+        th, th_acc, how, lr_err = _train_torch(s, data, steps)
+    except ImportError:
+        th, th_acc, how, lr_err = None, None, None, None
+        print("  (torch is not installed: optax only)")
+    print(f"  {'update':>6}  {'lr':>10}  {'optax loss':>10}  {'torch loss':>10}")
+    for k in (0, 10, 30, 100, 200, steps - 1):
+        t = f"{th[k]:>10.5f}" if th else f"{'-':>10}"
+        print(f"  {k:>6}  {s(k):>10.3e}  {ox[k]:>10.5f}  {t}")
+    print(f"  test accuracy: optax {ox_acc:.1%}" + (f", torch {th_acc:.1%}" if th else ""))
+    if th:
+        print(f"  torch lr set by {how}; max |lr - schedule(k)| over all updates: {lr_err:.1e}")
+
+
+def _time(f, number, repeat=3):
+    import time
+
+    best = math.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            f()
+        best = min(best, (time.perf_counter() - t) / number)
+    return best
+
+
+def _fmt_time(t) -> str:
+    for unit, f in (("s", 1.0), ("ms", 1e3), ("µs", 1e6)):
+        if t * f >= 1:
+            return f"{t * f:.3g} {unit}"
+    return f"{t * 1e9:.3g} ns"
+
+
+def _demo_bench(n=10**6) -> None:
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import lrsched
+
+    s = lrsched.warmup_cosine(1.0, 10_000, 100)
+    o = optax.warmup_cosine_decay_schedule(0.0, 1.0, 100, 10_000)
+    oj = jax.jit(o)
+    float(oj(5000))
+    rows = [
+        ("one call, Python int step", "lrsched schedule(k)", _time(lambda: s(5000), 20_000)),
+        ("", "optax schedule, eager", _time(lambda: float(o(5000)), 10)),
+        ("", "optax schedule, jit", _time(lambda: float(oj(5000)), 300)),
+    ]
+    big = lrsched.warmup_cosine(1.0, n, n // 100)
+    obig = optax.warmup_cosine_decay_schedule(0.0, 1.0, n // 100, n)
+    odense = jax.jit(lambda: obig(jnp.arange(n)))
+    lrsched.evaluate(big, n).block_until_ready()
+    odense().block_until_ready()
+    rows += [
+        (
+            f"{n:,} steps, dense",
+            "lrsched.evaluate (jax)",
+            _time(lambda: lrsched.evaluate(big, n).block_until_ready(), 3),
+        ),
+        ("", "lrsched.evaluate (numpy)", _time(lambda: lrsched.evaluate(big, n, backend="numpy"), 1)),
+        ("", "optax, jit over jnp.arange", _time(lambda: odense().block_until_ready(), 3)),
+    ]
+    print(f"  {'':<26}{'':<28}{'time':>10}  {'/ lrsched':>9}")
+    base = None
+    for what, who, t in rows:
+        base = t if what else base
+        print(f"  {what:<26}{who:<28}{_fmt_time(t):>10}  {t / base:>8.1f}x")
+    print("  (best of 3 on this machine; the full suite with peers and ratios: lrsched bench)")
 
 
 def _demo(args) -> int:
+    import time
+
     import numpy as np
 
     import lrsched
 
-    total, warm = 1000, 100
-    s = lrsched.warmup_cosine(1e-3, total, warm, end=1e-5)
-    print(f"schedule: {s!r}\n")
-    steps = [0, 50, 100, 250, 500, 750, 999, 1000, 5000]
+    t0 = time.perf_counter()
+    print("lrsched demo: one schedule object for Python, NumPy, JAX, PyTorch and optax\n")
+    print("1. Compose schedules (a sparkline of each over 1000 steps)")
+    schedules = _demo_schedules()
+    for name, s in schedules.items():
+        print(f"  {name:<14} {sparkline(lrsched.evaluate(s, 1000, backend='numpy'), 50)}")
+    print(f"  the last one is {schedules['join + cycle']!r}")
 
+    print("\n2. One schedule, three backends: Python float, NumPy array, JAX under jit")
     import jax
     import jax.numpy as jnp
 
-    py = [s(k) for k in steps]
-    npv = s(np.array(steps))
-    jxv = np.asarray(jax.jit(s)(jnp.array(steps)))
-    print(f"{'step':>6} {'python':>14} {'numpy':>14} {'jax (jit)':>14}")
-    for k, a, b, c in zip(steps, py, npv, jxv):
-        print(f"{k:>6} {a:>14.6e} {b:>14.6e} {c:>14.6e}")
+    s = schedules["warmup_cosine"]
+    steps = [0, 50, 100, 500, 999, 5000]
+    npv, jxv = s(np.array(steps)), np.asarray(jax.jit(s)(jnp.array(steps)))
+    print(f"  {'step':>6}  {'python':>12}  {'numpy':>12}  {'jax (jit)':>12}")
+    for k, b, c in zip(steps, npv, jxv):
+        print(f"  {k:>6}  {s(k):>12.6e}  {b:>12.6e}  {c:>12.6e}")
 
-    import optax
-
-    # the same schedule as an optax learning rate: least squares on a tiny random problem
-    key = jax.random.PRNGKey(0)
-    ka, kb = jax.random.split(key)
-    a = jax.random.normal(ka, (64, 8))
-    w_true = jax.random.normal(kb, (8,))
-    b = a @ w_true
-    opt = optax.adam(lrsched.warmup_cosine(0.1, 200, 20))
-    w = jnp.zeros(8)
-    state = opt.init(w)
-
-    def loss(w):
-        return jnp.mean((a @ w - b) ** 2)
-
-    @jax.jit
-    def update(w, state):
-        val, g = jax.value_and_grad(loss)(w)
-        upd, state = opt.update(g, state, w)
-        return optax.apply_updates(w, upd), state, val
-
-    print("\noptax.adam(lrsched.warmup_cosine(0.1, 200, 20)) on least squares:")
-    for i in range(200):
-        w, state, val = update(w, state)
-        if i in (0, 19, 50, 100, 199):
-            print(f"  update {i:>3}: loss {float(val):.3e}")
-    print(f"  final loss {float(loss(w)):.3e}")
+    print("\n3. Gallery")
+    _demo_gallery(schedules, args.output)
+    print("\n4. The same schedule drives optax and PyTorch")
+    _demo_train()
+    print("\n5. Speed")
+    _demo_bench()
+    print(f"\ndone in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lrsched", description="Learning-rate schedules as pure functions.")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="compose a schedule and run it on every backend and in optax")
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+def _int_at_least(low):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected an integer") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be >= {low}")
+        return v
+
+    return parse
+
+
+_positive, _nonneg = _int_at_least(1), _int_at_least(0)
+MAX_STEPS = 10**8  # show and plot evaluate every step in memory (8 bytes each)
+
+
+def _num_steps(text):
+    v = _positive(text)
+    if v > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_STEPS:,} steps")
+    return v
+
+
+def _spec_args(p):
+    p.add_argument("spec", metavar="SPEC", help="a JSON file, inline JSON (a to_dict document) or a recipe name")
+    p.add_argument("-n", "--num-steps", type=_num_steps, required=True, help="how many steps")
+    p.add_argument("--start", type=_nonneg, default=0, help="the first step (default 0)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a recipe argument (a JSON value); repeat it")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="lrsched", description="Learning-rate schedules as pure functions.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{plot,show,bench,demo}")
+    pl = sub.add_parser("plot", help="plot a schedule to an image file")
+    _spec_args(pl)
+    pl.add_argument("-o", "--output", required=True, metavar="FILE.png", help="the image to write")
+    pl.add_argument("--log-y", action="store_true", help="a logarithmic y axis")
+    pl.add_argument("--dpi", type=_positive, default=120)
+    pl.set_defaults(func=_plot)
+    sh = sub.add_parser("show", help="the key points of a schedule and a sparkline, in the terminal")
+    _spec_args(sh)
+    sh.add_argument("--width", type=_positive, default=64, help="sparkline width (default 64)")
+    sh.set_defaults(func=_show)
+    sub.add_parser("bench", help="the benchmark suite, with a progress bar (options: lrsched bench --help)")
+    d = sub.add_parser("demo", help="compose schedules, plot them, train with torch and optax, time them")
+    d.add_argument(
+        "-o", "--output", default="lrsched-gallery.png", help="the gallery image (default lrsched-gallery.png)"
+    )
     d.set_defaults(func=_demo)
     return p
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    return args.func(args)
+    """Run the ``lrsched`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if argv[:1] == ["bench"]:
+            return _bench(argv[1:])
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as e:
+            return e.code if isinstance(e.code, int) else EXIT_USAGE
+        return args.func(args)
+    except SpecError as e:
+        sys.stderr.write(f"lrsched: error: {e}\n")
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":
