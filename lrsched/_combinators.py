@@ -293,6 +293,19 @@ class Cycle(Schedule):
             t = self.__dict__["_tab"] = (starts, periods)
         return t
 
+    def _float_table(self):
+        """Start step and length of each cycle for a non-integer period_mult, in Python floats
+        (starts summed from the lengths); ``None`` past 4096 cycles (period_mult close to 1)."""
+        t = self.__dict__.get("_ftab", False)
+        if t is False:
+            p, m, limit = self.period, self.period_mult, self.limit
+            starts, periods = [0.0], [float(p)]
+            while starts[-1] <= _MAX_STEP and (limit is None or len(starts) <= limit) and len(starts) <= 4097:
+                starts.append(starts[-1] + periods[-1])
+                periods.append(periods[-1] * m)
+            t = self.__dict__["_ftab"] = None if len(starts) > 4097 else (starts, periods)
+        return t
+
     def _index(self, k, xp):
         """(cycle index, step within the cycle, cycle length) for ``k >= 0``."""
         p, m, limit = self.period, self.period_mult, self.limit
@@ -320,7 +333,31 @@ class Cycle(Schedule):
                 starts = [float(s) for s in starts]
             c = xp.searchsorted_right(starts, k) - 1
             return c, k - xp.take(starts, c), xp.take(periods, c)
-        # a non-integer period_mult: cycle c starts at p * (m**c - 1) / (m - 1)
+        # a non-integer period_mult: cycle c starts at p * (1 + m + ... + m**(c-1))
+        tab = self._float_table()
+        if tab is not None:
+            # A table of the starts, summed once in Python floats, shared by all three paths: the
+            # closed form p * (m**c - 1) / (m - 1) rounds (and XLA's vectorised pow can be an ulp
+            # off), which can put a step that starts a cycle at the end of the previous one.
+            starts, periods = tab
+            if limit is not None:
+                starts, periods = starts[:limit], periods[:limit]
+            if xp.name == "python":
+                c = bisect.bisect_right(starts, k) - 1
+                local, pc = k - starts[c], periods[c]
+            else:
+                hi = _dtype_max(k)
+                if hi != math.inf:  # integer steps: k is in cycle c once k >= ceil(start_c)
+                    n = sum(1 for b in starts if b <= hi)
+                    starts, periods = starts[:n], periods[:n]
+                    c = xp.searchsorted_right([math.ceil(b) for b in starts], k) - 1
+                else:
+                    c = xp.searchsorted_right(starts, k) - 1
+                local, pc = k - xp.take(starts, c), xp.take(periods, c)
+            if limit is not None:  # past the last cycle: hold its end
+                local = xp.minimum(local, pc)
+            return c, local, pc
+        # more than 4096 cycles (period_mult close to 1): the closed form, with a one-cycle correction
         if limit is not None:
             k = xp.minimum(k, p * (m**limit - 1) / (m - 1))
         c = xp.floor(xp.log(1.0 + k * (m - 1) / p) / math.log(m))
