@@ -58,7 +58,9 @@ def assert_close(ours, theirs, what):
     bad = err > RTOL * np.abs(theirs) + 1e-12 * scale
     if bad.any():
         i = int(np.argmax(bad))
-        raise AssertionError(f"{what}: step {i}: lrsched {ours[i]!r} != optax {theirs[i]!r} ({int(bad.sum())} steps differ)")
+        raise AssertionError(
+            f"{what}: step {i}: lrsched {ours[i]!r} != optax {theirs[i]!r} ({int(bad.sum())} steps differ)"
+        )
 
 
 def check(ours, theirs, horizon, what):
@@ -177,7 +179,10 @@ def draw_warmup_cosine(rng):
     w = int(rng.integers(0, 60))
     d = w + int(rng.integers(1, 200))
     peak = float(rng.choice([0.0, value(rng)], p=[0.1, 0.9]))
-    kw = {"end_value": float(rng.choice([0.0, value(rng, 0.0, 0.5)])), "exponent": float(rng.choice([1.0, rng.uniform(0.3, 3)]))}
+    kw = {
+        "end_value": float(rng.choice([0.0, value(rng, 0.0, 0.5)])),
+        "exponent": float(rng.choice([1.0, rng.uniform(0.3, 3)])),
+    }
     return (value(rng, 0.0, 0.5), peak, w, d), kw, d + 20
 
 
@@ -194,14 +199,14 @@ def draw_sgdr(rng):
         d = w + int(rng.integers(1, 120))
         peak = float(rng.choice([0.0, value(rng)], p=[0.1, 0.9]))
         kws.append(
-            dict(
-                init_value=value(rng, 0.0, 0.5),
-                peak_value=peak,
-                warmup_steps=w,
-                decay_steps=d,
-                end_value=float(rng.choice([0.0, value(rng, 0.0, 0.5)])),
-                exponent=float(rng.choice([1.0, rng.uniform(0.3, 3)])),
-            )
+            {
+                "init_value": value(rng, 0.0, 0.5),
+                "peak_value": peak,
+                "warmup_steps": w,
+                "decay_steps": d,
+                "end_value": float(rng.choice([0.0, value(rng, 0.0, 0.5)])),
+                "exponent": float(rng.choice([1.0, rng.uniform(0.3, 3)])),
+            }
         )
         total += d
     return (kws,), {}, total + 20
@@ -361,7 +366,7 @@ def _examples():
         ox.cosine_onecycle_schedule(120, 1.0),
         ox.warmup_cosine_decay_schedule(0.0, 1.0, 10, 100, end_value=0.05, exponent=1.5),
         ox.warmup_exponential_decay_schedule(0.0, 1.0, 10, 20, 0.5, end_value=0.3),
-        ox.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=30)] * 3),
+        ox.sgdr_schedule([{"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 30}] * 3),
         ox.join_schedules([ox.constant_schedule(1.0), ox.linear_schedule(1.0, 0.0, 10)], [7]),
     ]
 

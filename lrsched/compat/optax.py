@@ -432,7 +432,9 @@ def warmup_cosine_decay_schedule(
         )
     peak_value = V.value("peak_value", peak_value)
     end_value = V.value("end_value", end_value)
-    body = ramp(peak_value, _end_or_zero(peak_value, end_value), decay_steps - warmup_steps, "cosine", exponent=exponent)
+    body = ramp(
+        peak_value, _end_or_zero(peak_value, end_value), decay_steps - warmup_steps, "cosine", exponent=exponent
+    )
     return warmup(body, warmup_steps, start=init_value)
 
 
@@ -507,4 +509,3 @@ def sgdr_schedule(cosine_kwargs) -> Schedule:
     if not pieces:
         raise ValueError(f"cosine_kwargs={cosine_kwargs!r}: needs at least one cycle")
     return join(pieces, bounds[:-1])
-
