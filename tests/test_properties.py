@@ -194,7 +194,8 @@ def test_one_cycle_stays_between_its_ends(peak, total, pct, div, final_div, anne
     low = peak / div / final_div
     assert np.all(v <= peak * (1 + 1e-12)) and np.all(v >= low * (1 - 1e-12))
     top = int(np.argmax(v))
-    assert abs(top - (pct * total - 1)) <= 1  # the peak is where torch puts it
+    if pct * total >= 2:  # the peak is where torch puts it (before step 1 no integer step sees it)
+        assert abs(top - (pct * total - 1)) <= 1
     if not three:
         assert_monotone(v[: top + 1], 1, peak)
         assert_monotone(v[top:], -1, peak)
