@@ -21,13 +21,17 @@ def _decay_steps(total_steps, warmup_steps):
 def _warmup_decay(shape, peak, total_steps, warmup_steps, start, end):
     total_steps, warmup_steps = _decay_steps(total_steps, warmup_steps)
     peak = V.value("peak", peak)
+    if total_steps == warmup_steps and warmup_steps > 0:
+        # no decay phase: warm up towards ``peak`` (not towards the empty decay's ``end``), then ``end``
+        return join([ramp(V.value("start", start), peak, warmup_steps), constant(end)], [warmup_steps])
     return warmup(ramp(peak, end, total_steps - warmup_steps, shape), warmup_steps, start=start)
 
 
 def warmup_cosine(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Schedule:
     """Linear warmup from ``start`` to ``peak``, then a half-cosine to ``end`` at ``total_steps``.
 
-    ``total_steps`` includes the warmup.
+    ``total_steps`` includes the warmup. With ``warmup_steps == total_steps`` there is no decay:
+    the warmup rises towards ``peak`` and the value is ``end`` from ``total_steps`` on.
 
     Reference: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983; Goyal et al.,
     https://arxiv.org/abs/1706.02677 (the linear warmup).

@@ -731,3 +731,11 @@ def test_python_path_does_not_touch_arrays():
     for _, build, _, span in RECIPES:
         v = build()(span // 2)
         assert type(v) is float
+
+
+@pytest.mark.parametrize("recipe", [L.warmup_cosine, L.warmup_linear])
+def test_warmup_as_long_as_the_whole_schedule_rises_towards_peak(recipe):
+    # no decay phase: the warmup still heads for ``peak`` (k / W of it), and ``end`` holds from W on
+    s = recipe(2.0, 10, 10, end=0.1)
+    assert [s(k) for k in range(10)] == pytest.approx([2.0 * k / 10 for k in range(10)], rel=1e-12, abs=1e-15)
+    assert s(10) == 0.1 and s(50) == 0.1
