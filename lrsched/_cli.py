@@ -453,11 +453,11 @@ def _demo_bench(n=10**6) -> None:
         ("", "lrsched.evaluate (numpy)", _time(lambda: lrsched.evaluate(big, n, backend="numpy"), 1)),
         ("", "optax, jit over jnp.arange", _time(lambda: odense().block_until_ready(), 3)),
     ]
-    print(f"  {'':<26}{'':<28}{'time':>10}  {'/ lrsched':>9}")
+    print(f"  {'':<28}{'':<28}{'time':>10}  {'/ lrsched':>9}")
     base = None
     for what, who, t in rows:
         base = t if what else base
-        print(f"  {what:<26}{who:<28}{_fmt_time(t):>10}  {t / base:>8.1f}x")
+        print(f"  {what:<28}{who:<28}{_fmt_time(t):>10}  {t / base:>8.1f}x")
     print("  (best of 3 on this machine; the full suite with peers and ratios: lrsched bench)")
 
 
