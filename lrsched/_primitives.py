@@ -90,8 +90,11 @@ def _shape_rex(xp, left, done, p):
 
 def _shape_tanh(xp, left, done, p):
     lower, upper = p
-    t = xp.tanh(lower * left + upper * done)
-    return 0.5 * (1.0 - t), 0.5 * (1.0 + t)
+    x = lower * left + upper * done
+    # (1 -+ tanh x) / 2 == 1 / (1 + exp(+-2x)), with no cancellation as tanh x -> 1; exp(-2|x|) <= 1
+    e = xp.exp(-2.0 * abs(x))
+    a, b = 1.0 / (1.0 + e), e / (1.0 + e)
+    return xp.where(x >= 0, b, a), xp.where(x >= 0, a, b)
 
 
 # shape -> (formula, ((param name, default), ...))
