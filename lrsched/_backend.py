@@ -131,3 +131,34 @@ class _Jax:
 PY = _Python()
 NP = _NumPy()
 JX = _Jax()
+
+_INT_MAX: dict = {}
+
+
+def step_max(k):
+    """The largest step an integer array ``k`` can hold; ``None`` for Python numbers and float arrays."""
+    dt = getattr(k, "dtype", None)
+    if dt is None:
+        return None
+    hi = _INT_MAX.get(dt, False)
+    if hi is False:
+        dt_np = np.dtype(dt)
+        hi = _INT_MAX[dt] = int(np.iinfo(dt_np).max) if dt_np.kind in "iu" else None
+    return hi
+
+
+def fit(b, k):
+    """The static step ``b`` (a duration or boundary) as an operand next to the steps ``k``.
+
+    * next to a Python number, or an integer array that can hold it: ``b`` itself;
+    * next to a float array: ``float(b)``, what it becomes there anyway (JAX cannot convert a
+      Python int past int32 on its own);
+    * next to an integer array that cannot hold it (past 2**31 - 1 on JAX's int32 steps):
+      ``None``. Such a ``b`` is never reached, and must not meet ``k`` in integer arithmetic.
+    """
+    if getattr(k, "dtype", None) is None:
+        return b
+    hi = step_max(k)
+    if hi is None:
+        return float(b)
+    return b if b <= hi else None

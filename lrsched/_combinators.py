@@ -7,7 +7,7 @@ import math
 import numbers
 
 from . import _validate as V
-from ._backend import PY
+from ._backend import PY, fit, step_max
 from ._primitives import Constant, constant, ramp_value, shape_params
 from ._schedule import Schedule, register_node
 
@@ -33,6 +33,9 @@ class Warmup(Schedule):
                 return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
             return child._eval(k - n, xp)
         up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
+        n = fit(n, k)
+        if n is None:  # k's integer dtype never reaches the end of the warmup
+            return up
         return xp.where(k < n, up, child._eval(xp.maximum(k - n, 0), xp))
 
     def _args(self):
@@ -88,6 +91,9 @@ class Join(Schedule):
             return pieces[i]._eval(k, xp)
         out = pieces[0]._eval(k, xp)
         for b, piece in zip(bounds, pieces[1:]):
+            b = fit(b, k)
+            if b is None:  # sorted: this piece and the later ones are never reached
+                break
             out = xp.where(k >= b, piece._eval(xp.maximum(k - b, 0), xp), out)
         return out
 
@@ -220,9 +226,19 @@ class Shift(Schedule):
     _npos = 2
 
     def _eval(self, k, xp):
-        if self.steps == 0:
+        d = self.steps
+        if d == 0:
             return self.schedule._eval(k, xp)
-        return self.schedule._eval(xp.maximum(k - self.steps, 0), xp)
+        d = fit(d, k)
+        if d is None:  # never reached: the schedule's first value throughout
+            return self.schedule._eval(xp.minimum(k, 0), xp)
+        hi = step_max(k)
+        if d < 0 and hi is not None:
+            # k - d must fit k's integer dtype: the re-based step holds at its largest value
+            if hi + d < 0:
+                return self.schedule._eval(xp.minimum(k, 0) + hi, xp)
+            k = xp.minimum(k, hi + d)
+        return self.schedule._eval(xp.maximum(k - d, 0), xp)
 
 
 def shift(schedule, steps) -> Schedule:
@@ -248,7 +264,10 @@ class PerEpoch(Schedule):
     _npos = 2
 
     def _eval(self, k, xp):
-        return self.schedule._eval(k // self.steps_per_epoch, xp)
+        spe = fit(self.steps_per_epoch, k)
+        if spe is None:  # an epoch longer than any step k's integer dtype holds: epoch 0
+            return self.schedule._eval(xp.minimum(k, 0), xp)
+        return self.schedule._eval(k // spe, xp)
 
 
 def per_epoch(schedule, steps_per_epoch) -> Schedule:
@@ -312,16 +331,23 @@ class Cycle(Schedule):
         if type(k) is int or type(k) is float:  # a Python step: plain arithmetic, whatever the backend
             xp = PY
         if m == 1:
+            q = fit(p, k)
+            if q is None:  # a cycle longer than any step k's integer dtype holds: the first one
+                return xp.minimum(k, 0), k, p
             if limit is not None:
-                k = xp.minimum(k, limit * p)
-                c = xp.minimum(k // p, limit - 1)
+                end = fit(limit * p, k)
+                if end is not None:
+                    k = xp.minimum(k, end)
+                c = xp.minimum(k // q, limit - 1)
             else:
-                c = k // p
-            return c, k - c * p, p
+                c = k // q
+            return c, k - c * q, p
         if isinstance(m, int):
             starts, periods = self._table()
             if limit is not None:
-                k = xp.minimum(k, starts[limit])
+                end = fit(starts[limit], k)
+                if end is not None:
+                    k = xp.minimum(k, end)
                 starts, periods = starts[:limit], periods[:limit]
             if xp.name == "python":
                 c = bisect.bisect_right(starts, k) - 1
@@ -358,6 +384,7 @@ class Cycle(Schedule):
                 local = xp.minimum(local, pc)
             return c, local, pc
         # more than 4096 cycles (period_mult close to 1): the closed form, with a one-cycle correction
+        p = float(p)  # as it would be next to the float m anyway (JAX cannot convert an int past int32)
         if limit is not None:
             k = xp.minimum(k, p * (m**limit - 1) / (m - 1))
         c = xp.floor(xp.log(1.0 + k * (m - 1) / p) / math.log(m))
@@ -371,7 +398,8 @@ class Cycle(Schedule):
     def _eval(self, k, xp):
         c, local, pc = self._index(k, xp)
         if self.period_mult != 1:
-            local = local * (self.period / pc)
+            # exact in Python; next to an array the period is a float (as it would become anyway)
+            local = local * ((self.period if type(pc) in (int, float) else float(self.period)) / pc)
         v = self.schedule._eval(local, xp)
         d = self.decay
         if d is None:  # no decay (1.0 given as a Python number is not stored as a leaf)

@@ -37,6 +37,11 @@ def _x64() -> bool:
     return bool(jax.config.read("jax_enable_x64"))
 
 
+def _step_hi(xp) -> int:
+    """The largest step the backend's integer steps hold (int32 on JAX unless x64 is enabled)."""
+    return 2**63 - 1 if xp.name == "numpy" or _x64() else 2**31 - 1
+
+
 def _fill(v, n, xp):
     if xp.name == "numpy":
         return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
@@ -82,7 +87,7 @@ def _dense_join(s, start, n, xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     parts, run = [], []
     for i, a, m in _segments(s.boundaries, start, n):
-        key = _run_key(s, i, a, m)
+        key = _run_key(s, i, a, m, xp)
         if run and (key is None or key != run[0][0]):
             parts.append(_dense_run(s, run, xp))
             run = []
@@ -95,14 +100,14 @@ def _dense_join(s, start, n, xp):
     return _concat(parts, xp)
 
 
-def _run_key(s, i, a, m):
+def _run_key(s, i, a, m, xp):
     """Pieces that are whole ramps of one shape and length share their weights: a run key."""
     from ._primitives import Ramp
 
     piece = s.schedules[i]
     if type(piece) is not Ramp or piece.params or piece.shape in ("exponential", "tanh"):
         return None
-    if not isinstance(piece.steps, int) or piece.steps == 0 or a != 0:
+    if not isinstance(piece.steps, int) or piece.steps == 0 or a != 0 or piece.steps > _step_hi(xp):
         return None
     return (piece.shape, piece.steps, m)
 
@@ -140,7 +145,7 @@ def _dense_warmup(s, start, n, xp):
 def _dense_shift(s, start, n, xp):
     d = s.steps
     if isinstance(d, float) or d <= 0:
-        if isinstance(d, int) and d <= 0:
+        if isinstance(d, int) and d <= 0 and start - d + n - 1 <= _step_hi(xp):
             return dense(s.schedule, start - d, n, xp)
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     parts = []
@@ -281,7 +286,7 @@ def _geometric_grid(a, ratio, n, start, m, xp):
 
 def _dense_ramp(s, start, n, xp):
     steps = s.steps
-    if not isinstance(steps, int) or steps == 0 or s.shape == "tanh":
+    if not isinstance(steps, int) or steps == 0 or s.shape == "tanh" or steps > _step_hi(xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     if s.shape != "exponential":
         ws, we = _ramp_weights(s.shape, s.params, steps, start, n, xp)
@@ -299,7 +304,7 @@ def _dense_ramp(s, start, n, xp):
 
 
 def _dense_exponential(s, start, n, xp):
-    if s.staircase or not isinstance(s.steps, int):
+    if s.staircase or not isinstance(s.steps, int) or s.steps > _step_hi(xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     grid, rest, m = _geometric_grid(s.start, s.rate, s.steps, start, n, xp)
     parts = [] if grid is None else [grid]
@@ -474,6 +479,10 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     V.choice("backend", backend, ("jax", "numpy"))
+    hi = _step_hi(NP if backend == "numpy" else JX)
+    if start + max(num_steps, 1) - 1 > hi:
+        hint = "" if hi > 2**31 else "; enable jax_enable_x64 (jax.config.update) or use backend='numpy'"
+        raise ValueError(f"{start=}, {num_steps=}: steps past {hi} do not fit {backend}'s integer steps{hint}")
     if backend == "numpy":
         if isinstance(schedule, Stack):
             raise ValueError("backend='numpy': a stacked schedule evaluates with backend='jax'")

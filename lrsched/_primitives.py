@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _validate as V
-from ._backend import PY
+from ._backend import PY, fit, step_max
 from ._schedule import Schedule, register_node
 
 _HALF_PI = math.pi / 2
@@ -116,15 +116,21 @@ def ramp_value(xp, shape, params, start, end, k, n):
     static = type(k) is int or type(k) is float  # a Python step (also the step-0 probe of warmup)
     if static and k >= n:
         return end
-    m = min(k, n) if static else xp.minimum(k, n)
-    done = m / n
+    never = not static and fit(n, k) is None  # n is past every step k's integer dtype holds
+    if never:  # n - k = (hi - k) + (n - hi): the first part in k's integers, the second a float
+        hi = step_max(k)
+        left, done = ((hi - k) + float(n - hi)) / float(n), k / float(n)
+    else:
+        n = n if static else fit(n, k)  # a float next to float steps
+        m = min(k, n) if static else xp.minimum(k, n)
+        left, done = (n - m) / n, m / n
     if shape == "exponential":  # geometric: start * (end / start) ** done
         v = start * (end / start) ** done
     else:
         # the weights depend on the step alone (and shape parameters): plain math for a Python step
-        ws, we = SHAPES[shape][0](PY if static and not params else xp, (n - m) / n, done, params)
+        ws, we = SHAPES[shape][0](PY if static and not params else xp, left, done, params)
         v = start * ws + end * we
-    if shape in _INEXACT_END:  # these formulas only approach ``end``: hold it exactly from ``n`` on
+    if shape in _INEXACT_END and not never:  # these only approach ``end``: hold it exactly from ``n`` on
         v = xp.where(k >= n, end, v)
     return v
 
@@ -274,8 +280,11 @@ def cosine(start, end, steps, exponent=1.0) -> Schedule:
 # --------------------------------------------------------------------------------------------
 # exponential and inverse-time decay
 # --------------------------------------------------------------------------------------------
-def _exponent(k, steps, staircase):
-    return k // steps if staircase else k / steps
+def _exponent(k, steps, staircase, xp):
+    n = fit(steps, k)
+    if n is None:  # a unit longer than any step k's integer dtype holds: k / steps < 1
+        return xp.minimum(k, 0) if staircase else k / float(steps)
+    return k // n if staircase else k / n
 
 
 class Exponential(Schedule):
@@ -285,7 +294,7 @@ class Exponential(Schedule):
     _npos = 3
 
     def _eval(self, k, xp):
-        e = _exponent(k, self.steps, self.staircase)
+        e = _exponent(k, self.steps, self.staircase, xp)
         end = self.end
         if end is None:
             return self.start * self.rate**e
@@ -343,7 +352,7 @@ class InverseTime(Schedule):
     _npos = 3
 
     def _eval(self, k, xp):
-        d = 1.0 + self.rate * _exponent(k, self.steps, self.staircase)
+        d = 1.0 + self.rate * _exponent(k, self.steps, self.staircase, xp)
         if self.power is None:  # the default power 1.0, stored as None (no extra leaf)
             return self.start / d
         return self.start / d**self.power
@@ -396,7 +405,7 @@ class InverseSqrt(Schedule):
     _npos = 2
 
     def _eval(self, k, xp):
-        ts = self.timescale
+        ts = self.timescale if xp.name == "python" else float(self.timescale)  # k + ts may not fit k's dtype
         return self.start * xp.sqrt(ts / (k + ts))
 
 
@@ -464,6 +473,9 @@ class PiecewiseConstant(Schedule):
                 v = v * s
             return v
         for b, s in zip(self.boundaries, self.scales):
+            b = fit(b, k)
+            if b is None:  # sorted: this boundary and the later ones are never reached
+                break
             v = xp.where(k >= b, v * s, v)
         return v
 
