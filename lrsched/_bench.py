@@ -335,6 +335,39 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def plot_dense(result: dict, path: str) -> bool:
+    """Time versus steps for the dense warmup+cosine group, log-log; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    series: dict[str, list] = {}
+    for r in result["results"]:
+        if r["group"] == "dense warmup+cosine" and r["seconds"] is not None:
+            series.setdefault(r["name"], []).append((r["n"], r["seconds"]))
+    if not series:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, pts in series.items():
+        pts.sort()
+        style = "k--" if "floor" in name else ("-o" if "lrsched" in name else "-s")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=name, lw=2 if "lrsched" in name else 1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("steps")
+    ax.set_ylabel("seconds (median)")
+    ax.set_title(f"dense warmup+cosine, {result['machine']}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def run(*, quick=False, full=False, progress=True, only=None) -> dict:
     import jax
     import numpy as np
@@ -384,5 +417,6 @@ def main(argv=None) -> int:
     md = markdown(result)
     with open(os.path.join(out, name + ".md"), "w") as f:
         f.write(md)
+    plot_dense(result, os.path.join(out, name + ".png"))
     print(md)
     return 0

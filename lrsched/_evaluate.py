@@ -117,11 +117,15 @@ def _dense_run(s, run, xp):
     (shape, steps, m), i0 = run[0][0], run[0][1]
     if len(run) == 1:
         return dense(s.schedules[i0], 0, m, xp)
-    ws, we = _ramp_weights(shape, (), steps, 0, m, xp)
+    if m <= _STATIC_WEIGHTS:  # weights depend on step counts alone: float64 constants, once
+        ws, we = _table(lambda txp: _ramp_weights(shape, (), steps, 0, m, txp), static=True, xp=xp)
+    else:
+        ws, we = _ramp_weights(shape, (), steps, 0, m, xp)
     pieces = [s.schedules[i] for _, i, _, _ in run]
-    starts = xp.stack([xp.asarray(p.start) for p in pieces])
-    ends = xp.stack([xp.asarray(p.end) for p in pieces])
-    return (_outer(starts, ws, xp) + _outer(ends, we, xp)).reshape(-1)
+    # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
+    # re-selected from hundreds of scalars at every step as a fused broadcast would do
+    ends = xp.stack([xp.stack([xp.asarray(p.start), xp.asarray(p.end)]) for p in pieces])
+    return (ends @ xp.stack([xp.asarray(ws), xp.asarray(we)])).reshape(-1)
 
 
 def _dense_warmup(s, start, n, xp):
@@ -194,11 +198,23 @@ class _TableMode(threading.local):
 
 
 _TABLES = _TableMode()
+_STATIC_WEIGHTS = 1 << 16  # a run of like ramps this long or shorter gets its weights as constants
 
 
-def _table(fn):
-    """Small per-phase tables: computed directly, or recorded/replayed across the two programs."""
+def _table(fn, *, static=False, xp=None):
+    """Small per-phase tables: computed directly, or recorded/replayed across the two programs.
+
+    A ``static`` table depends on step counts alone: ``fn(NP)`` computes it in float64 NumPy at
+    trace time and it enters the program as a constant (no second program needed).
+    """
     t = _TABLES
+    if static:
+        v = fn(NP)
+        if xp is NP:
+            return v
+        import jax.numpy as jnp
+
+        return tuple(jnp.asarray(x, dtype=jnp.result_type(float)) for x in v)
     if t.mode == "replay":
         v = t.items[t.pos]
         t.pos += 1
@@ -213,23 +229,22 @@ def _outer(col, row, xp):
     return col[:, None] * row[None, :]
 
 
-def _blocked(start, m, xp, make, combine):
+def _blocked(start, m, xp, make, combine, *, static=False):
     """Evaluate over [start, start + m): full blocks through tables, the rest directly.
 
-    The block length is chosen near ``_BLOCK`` so that the blocks leave fewer than ``blocks``
-    steps over (those are evaluated directly by the caller).
+    Fewer than ``_BLOCK`` steps are left over; the caller evaluates those directly.
     """
-    blocks = -(-m // _BLOCK)
+    size = _BLOCK  # a power of two: the flat index splits into block and offset by shifts
+    blocks = m // size
     if blocks < 2:
         return None, start, m
-    size = m // blocks
 
-    def tabs():
-        k0 = _arange(0, blocks, xp) * size + start
-        i = _arange(0, size, xp)
-        return make(k0, i, size)
+    def tabs(txp=xp):
+        k0 = _arange(0, blocks, txp) * size + start
+        i = _arange(0, size, txp)
+        return make(k0, i, size, txp)
 
-    grid = combine(_table(tabs))
+    grid = combine(_table(tabs, static=static, xp=xp))
     return grid, start + blocks * size, m - blocks * size
 
 
@@ -237,11 +252,11 @@ def _cosine_weights_grid(n, start, m, xp):
     """Blocked weights sin^2(pi/2 * left), sin^2(pi/2 * done) of a cosine of ``n`` steps."""
     from ._primitives import _HALF_PI
 
-    def make(k0, i, size):
-        # angles split as block + offset, both non-negative
+    def make(k0, i, size, txp):
+        # angles split as block + offset, both non-negative; step counts only, so a static table
         la, lb = _HALF_PI * ((n - k0 - (size - 1)) / n), _HALF_PI * ((size - 1 - i) / n)
         da, db = _HALF_PI * (k0 / n), _HALF_PI * (i / n)
-        return tuple(f(x) for x in (la, lb, da, db) for f in (xp.sin, xp.cos))
+        return tuple(f(x) for x in (la, lb, da, db) for f in (txp.sin, txp.cos))
 
     def combine(t):
         sla, cla, slb, clb, sda, cda, sdb, cdb = t
@@ -249,7 +264,7 @@ def _cosine_weights_grid(n, start, m, xp):
         sd = _outer(sda, cdb, xp) + _outer(cda, sdb, xp)
         return xp.stack([sl * sl, sd * sd])
 
-    grid, rest, left = _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1))
+    grid, rest, left = _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True)
     return grid, rest, left
 
 
@@ -278,7 +293,7 @@ def _ramp_weights(shape, params, n, start, m, xp):
 
 def _geometric_grid(a, ratio, n, start, m, xp):
     # a * ratio ** ((k0 + i) / n) == (a * ratio ** (k0 / n)) * ratio ** (i / n)
-    def make(k0, i, size):
+    def make(k0, i, size, txp):
         return a * ratio ** (k0 / n), ratio ** (i / n)
 
     return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1], xp).reshape(-1))
@@ -492,4 +507,16 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         return out.astype(dtype) if dtype is not None else out
     if dtype is not None:
         dtype = np.dtype(dtype)
-    return _evaluate_jax(schedule, start, num_steps, dtype, _tables_jax(schedule, start, num_steps))
+    import jax
+
+    key = (jax.tree_util.tree_structure(schedule), start, num_steps)
+    if key in _NO_TABLES:
+        items: list = []
+    else:
+        items = _tables_jax(schedule, start, num_steps)
+        if not items:
+            _NO_TABLES.add(key)
+    return _evaluate_jax(schedule, start, num_steps, dtype, items)
+
+
+_NO_TABLES: set = set()  # (structure, start, n) whose dense form needs no computed tables
