@@ -12,8 +12,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,torch,plot]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check lrsched tests benchmarks
+	$(PY) -m ruff format --check lrsched tests benchmarks
+	$(PY) -m mypy
 
 demo: $(STAMP)
 	$(PY) -m lrsched demo

@@ -84,7 +84,6 @@ def _numpy_formula(n, dtype="float64"):
 def bench_dense(sizes, rows, progress):
     import jax
     import jax.numpy as jnp
-    import numpy as np
     import optax
 
     import lrsched
@@ -95,13 +94,13 @@ def bench_dense(sizes, rows, progress):
         o = jax.jit(optax.warmup_cosine_decay_schedule(0.0, peak, warm, total, end))
         steps = jnp.arange(n)
         repeat = 5 if n <= 10**7 else 3
-        t_ls = timeit(lambda: lrsched.evaluate(s, n), repeat=repeat)
-        t_lsnp = timeit(lambda: lrsched.evaluate(s, n, backend="numpy"), repeat=repeat)
-        t_ox = timeit(lambda: o(steps), repeat=repeat)
-        t_np = timeit(lambda: _numpy_formula(n), repeat=repeat)
+        t_ls = timeit(lambda s=s, n=n: lrsched.evaluate(s, n), repeat=repeat)
+        t_lsnp = timeit(lambda s=s, n=n: lrsched.evaluate(s, n, backend="numpy"), repeat=repeat)
+        t_ox = timeit(lambda o=o, steps=steps: o(steps), repeat=repeat)
+        t_np = timeit(lambda n=n: _numpy_formula(n), repeat=repeat)
         buf = jnp.zeros(n, jnp.result_type(float))
         copy = jax.jit(lambda x: x + 0)
-        t_floor = timeit(lambda: copy(buf), repeat=repeat)
+        t_floor = timeit(lambda copy=copy, buf=buf: copy(buf), repeat=repeat)
         t_torch = _torch_loop_time(peak, total, warm, end)
         for name, t, peer in [
             ("lrsched.evaluate (jax)", t_ls, None),
@@ -111,8 +110,16 @@ def bench_dense(sizes, rows, progress):
             ("torch SequentialLR loop (extrapolated)", None if t_torch is None else t_torch * n, "torch"),
             ("memory copy floor", t_floor, "floor"),
         ]:
-            rows.append({"group": "dense warmup+cosine", "n": n, "name": name, "seconds": t, "peer": peer,
-                         "ratio": None if t is None or peer is None else t / t_ls})
+            rows.append(
+                {
+                    "group": "dense warmup+cosine",
+                    "n": n,
+                    "name": name,
+                    "seconds": t,
+                    "peer": peer,
+                    "ratio": None if t is None or peer is None else t / t_ls,
+                }
+            )
         progress.step(f"dense {n:.0e}")
 
 
@@ -129,8 +136,10 @@ def _torch_loop_time(peak, total, warm, end, probe=100_000):
         warnings.simplefilter("ignore")
         sched = torch.optim.lr_scheduler.SequentialLR(
             opt,
-            [torch.optim.lr_scheduler.LinearLR(opt, 1e-8, 1.0, total_iters=warm),
-             torch.optim.lr_scheduler.CosineAnnealingLR(opt, total - warm, eta_min=end)],
+            [
+                torch.optim.lr_scheduler.LinearLR(opt, 1e-8, 1.0, total_iters=warm),
+                torch.optim.lr_scheduler.CosineAnnealingLR(opt, total - warm, eta_min=end),
+            ],
             milestones=[warm],
         )
         steps = min(probe, total)
@@ -156,18 +165,37 @@ def bench_pieces(rows, progress, n=10**6, counts=(1, 10, 100, 1000)):
         t0 = time.perf_counter()
         _sync(lrsched.evaluate(s, n))
         c_ls = time.perf_counter() - t0
-        t_ls = timeit(lambda: lrsched.evaluate(s, n), repeat=3)
-        o = jax.jit(optax.join_schedules([optax.cosine_decay_schedule(1.0, length)] * p,
-                                         [length * i for i in range(1, p)]))
+        t_ls = timeit(lambda s=s: lrsched.evaluate(s, n), repeat=3)
+        o = jax.jit(
+            optax.join_schedules([optax.cosine_decay_schedule(1.0, length)] * p, [length * i for i in range(1, p)])
+        )
         t0 = time.perf_counter()
         _sync(o(steps))
         c_ox = time.perf_counter() - t0
-        t_ox = timeit(lambda: o(steps), repeat=3)
+        t_ox = timeit(lambda o=o: o(steps), repeat=3)
         base = base or t_ls
-        rows.append({"group": "join pieces", "n": p, "name": "lrsched.evaluate", "seconds": t_ls, "peer": None,
-                     "ratio": t_ls / base, "compile_seconds": c_ls})
-        rows.append({"group": "join pieces", "n": p, "name": "optax.join_schedules (jit)", "seconds": t_ox,
-                     "peer": "optax", "ratio": t_ox / t_ls, "compile_seconds": c_ox})
+        rows.append(
+            {
+                "group": "join pieces",
+                "n": p,
+                "name": "lrsched.evaluate",
+                "seconds": t_ls,
+                "peer": None,
+                "ratio": t_ls / base,
+                "compile_seconds": c_ls,
+            }
+        )
+        rows.append(
+            {
+                "group": "join pieces",
+                "n": p,
+                "name": "optax.join_schedules (jit)",
+                "seconds": t_ox,
+                "peer": "optax",
+                "ratio": t_ox / t_ls,
+                "compile_seconds": c_ox,
+            }
+        )
         progress.step(f"join of {p}")
 
 
@@ -182,15 +210,20 @@ def bench_latency(rows, progress):
     j = lrsched.join([lrsched.cosine(1.0, 0.0, 100)] * 100, [100 * i for i in range(1, 100)])
     o = optax.warmup_cosine_decay_schedule(0.0, 1.0, 100, 10_000)
     oj = jax.jit(o)
-    oj100 = jax.jit(optax.join_schedules([optax.cosine_decay_schedule(1.0, 100)] * 100,
-                                         [100 * i for i in range(1, 100)]))
+    oj100 = jax.jit(
+        optax.join_schedules([optax.cosine_decay_schedule(1.0, 100)] * 100, [100 * i for i in range(1, 100)])
+    )
     t_s = timeit(lambda: s(5_000), number=10_000)
     t_j = timeit(lambda: j(5_050), number=10_000)
     t_oe = timeit(lambda: float(o(5_000)), number=20)
     t_oj = timeit(lambda: float(oj(5_000)), number=2_000)
     t_oj100 = timeit(lambda: float(oj100(5_050)), number=2_000)
-    t_oe100 = timeit(lambda: float(optax.join_schedules([optax.cosine_decay_schedule(1.0, 100)] * 100,
-                                                         [100 * i for i in range(1, 100)])(5_050)), number=3)
+    t_oe100 = timeit(
+        lambda: float(
+            optax.join_schedules([optax.cosine_decay_schedule(1.0, 100)] * 100, [100 * i for i in range(1, 100)])(5_050)
+        ),
+        number=3,
+    )
     for name, t, peer, base in [
         ("lrsched warmup+cosine, Python int", t_s, None, t_s),
         ("optax warmup+cosine, eager", t_oe, "optax", t_s),
@@ -199,8 +232,16 @@ def bench_latency(rows, progress):
         ("optax 100-piece join, eager", t_oe100, "optax", t_j),
         ("optax 100-piece join, jit", t_oj100, "optax", t_j),
     ]:
-        rows.append({"group": "python-int call", "n": 1, "name": name, "seconds": t, "peer": peer,
-                     "ratio": None if peer is None else t / base})
+        rows.append(
+            {
+                "group": "python-int call",
+                "n": 1,
+                "name": name,
+                "seconds": t,
+                "peer": peer,
+                "ratio": None if peer is None else t / base,
+            }
+        )
     del jnp
     progress.step("latency")
 
@@ -228,9 +269,26 @@ def bench_adapter(rows, progress):
 
     t_t = timeit(make("torch").step, number=20_000)
     t_l = timeit(make("lrsched").step, number=20_000)
-    rows.append({"group": "torch step", "n": 1, "name": "lrsched ScheduleLR.step()", "seconds": t_l, "peer": None, "ratio": None})
-    rows.append({"group": "torch step", "n": 1, "name": "torch CosineAnnealingLR.step()", "seconds": t_t, "peer": "torch",
-                 "ratio": t_t / t_l})
+    rows.append(
+        {
+            "group": "torch step",
+            "n": 1,
+            "name": "lrsched ScheduleLR.step()",
+            "seconds": t_l,
+            "peer": None,
+            "ratio": None,
+        }
+    )
+    rows.append(
+        {
+            "group": "torch step",
+            "n": 1,
+            "name": "torch CosineAnnealingLR.step()",
+            "seconds": t_t,
+            "peer": "torch",
+            "ratio": t_t / t_l,
+        }
+    )
     progress.step("torch adapter")
 
 
@@ -250,15 +308,31 @@ def bench_compile(rows, progress):
         jax.clear_caches()
         t0 = time.perf_counter()
         _sync(lrsched.evaluate(s, 100_000))
-        rows.append({"group": "compile", "n": depth, "name": "nesting depth", "seconds": time.perf_counter() - t0,
-                     "peer": None, "ratio": None})
+        rows.append(
+            {
+                "group": "compile",
+                "n": depth,
+                "name": "nesting depth",
+                "seconds": time.perf_counter() - t0,
+                "peer": None,
+                "ratio": None,
+            }
+        )
     for p in (10, 100, 1000):
         s = lrsched.join([lrsched.cosine(1.0, 0.0, 100)] * p, [100 * i for i in range(1, p)])
         jax.clear_caches()
         t0 = time.perf_counter()
         _sync(lrsched.evaluate(s, 100 * p))
-        rows.append({"group": "compile", "n": p, "name": "join pieces", "seconds": time.perf_counter() - t0,
-                     "peer": None, "ratio": None})
+        rows.append(
+            {
+                "group": "compile",
+                "n": p,
+                "name": "join pieces",
+                "seconds": time.perf_counter() - t0,
+                "peer": None,
+                "ratio": None,
+            }
+        )
     progress.step("compile")
 
 
@@ -281,9 +355,19 @@ def bench_sweep(rows, progress, batch=1024, n=10**5, loop_probe=16):
         return _sync(jnp.stack(out))
 
     t_l = timeit(lambda: loop(loop_probe), repeat=3, warmup=0) * batch / loop_probe
-    rows.append({"group": "sweep", "n": batch, "name": "lrsched.stack + evaluate", "seconds": t_b, "peer": None, "ratio": None})
-    rows.append({"group": "sweep", "n": batch, "name": "optax, Python loop (extrapolated)", "seconds": t_l,
-                 "peer": "optax", "ratio": t_l / t_b})
+    rows.append(
+        {"group": "sweep", "n": batch, "name": "lrsched.stack + evaluate", "seconds": t_b, "peer": None, "ratio": None}
+    )
+    rows.append(
+        {
+            "group": "sweep",
+            "n": batch,
+            "name": "optax, Python loop (extrapolated)",
+            "seconds": t_l,
+            "peer": "optax",
+            "ratio": t_l / t_b,
+        }
+    )
     progress.step("sweep")
 
 
@@ -298,15 +382,34 @@ def bench_accuracy(rows, progress, n=10**7):
     ref = _numpy_formula(n)
     s = lrsched.warmup_cosine(peak, total, warm, end=end)
     x = np.asarray(lrsched.evaluate(s, n, dtype="float32"), dtype=np.float64)
-    o = np.asarray(jax.jit(optax.warmup_cosine_decay_schedule(0.0, peak, warm, total, end))(jax.numpy.arange(n)),
-                   dtype=np.float64)
+    o = np.asarray(
+        jax.jit(optax.warmup_cosine_decay_schedule(0.0, peak, warm, total, end))(jax.numpy.arange(n)), dtype=np.float64
+    )
     mask = ref > 0
     e_ls = float(np.max(np.abs(x[mask] - ref[mask]) / ref[mask]))
     e_ox = float(np.max(np.abs(o[mask] - ref[mask]) / ref[mask]))
-    rows.append({"group": "float32 accuracy", "n": n, "name": "lrsched max rel. error", "seconds": None, "peer": None,
-                 "ratio": None, "error": e_ls})
-    rows.append({"group": "float32 accuracy", "n": n, "name": "optax max rel. error", "seconds": None, "peer": "optax",
-                 "ratio": e_ox / e_ls, "error": e_ox})
+    rows.append(
+        {
+            "group": "float32 accuracy",
+            "n": n,
+            "name": "lrsched max rel. error",
+            "seconds": None,
+            "peer": None,
+            "ratio": None,
+            "error": e_ls,
+        }
+    )
+    rows.append(
+        {
+            "group": "float32 accuracy",
+            "n": n,
+            "name": "optax max rel. error",
+            "seconds": None,
+            "peer": "optax",
+            "ratio": e_ox / e_ls,
+            "error": e_ox,
+        }
+    )
     progress.step("accuracy")
 
 
@@ -323,8 +426,14 @@ def _fmt_t(t):
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# lrsched benchmarks: {result['machine']}", "", f"{result['description']}", "",
-             "| group | n | what | time | ratio (peer / lrsched) |", "|---|---|---|---|---|"]
+    lines = [
+        f"# lrsched benchmarks: {result['machine']}",
+        "",
+        f"{result['description']}",
+        "",
+        "| group | n | what | time | ratio (peer / lrsched) |",
+        "|---|---|---|---|---|",
+    ]
     for r in result["results"]:
         t = f"{r['error']:.2e} rel. err." if "error" in r else _fmt_t(r["seconds"])
         if "compile_seconds" in r:
@@ -375,13 +484,15 @@ def run(*, quick=False, full=False, progress=True, only=None) -> dict:
     sizes = [10**5, 10**6] if quick else [10**5, 10**6, 10**7] + ([10**8] if full else [])
     tasks = {
         "dense": lambda rows, p: bench_dense(sizes, rows, p),
-        "pieces": lambda rows, p: bench_pieces(rows, p, n=10**5 if quick else 10**6,
-                                               counts=(1, 10, 100) if quick else (1, 10, 100, 1000)),
+        "pieces": lambda rows, p: bench_pieces(
+            rows, p, n=10**5 if quick else 10**6, counts=(1, 10, 100) if quick else (1, 10, 100, 1000)
+        ),
         "latency": bench_latency,
         "adapter": bench_adapter,
         "compile": bench_compile,
-        "sweep": lambda rows, p: bench_sweep(rows, p, batch=64 if quick else 1024, n=10**4 if quick else 10**5,
-                                             loop_probe=4 if quick else 16),
+        "sweep": lambda rows, p: bench_sweep(
+            rows, p, batch=64 if quick else 1024, n=10**4 if quick else 10**5, loop_probe=4 if quick else 16
+        ),
         "accuracy": lambda rows, p: bench_accuracy(rows, p, n=10**6 if quick else 10**7),
     }
     if only:
@@ -394,8 +505,10 @@ def run(*, quick=False, full=False, progress=True, only=None) -> dict:
     dev = jax.devices()[0]
     return {
         "machine": machine_name(),
-        "description": (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, JAX {jax.__version__} on "
-                        f"{dev.platform} ({dev.device_kind}), NumPy {np.__version__}, python {platform.python_version()}"),
+        "description": (
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, JAX {jax.__version__} on "
+            f"{dev.platform} ({dev.device_kind}), NumPy {np.__version__}, python {platform.python_version()}"
+        ),
         "results": rows,
     }
 

@@ -42,7 +42,7 @@ class Warmup(Schedule):
         return {"schedule": self.schedule, "steps": self.steps, "start": self.start, "shape": self.shape}
 
 
-_WARMUP_PARAMS = {}
+_WARMUP_PARAMS: dict[str, tuple] = {}
 
 
 def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
@@ -457,13 +457,15 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     if isinstance(period_mult, bool) or not isinstance(period_mult, numbers.Real):
         raise TypeError(f"period_mult={period_mult!r}: expected a number >= 1")
     if isinstance(period_mult, numbers.Integral) or float(period_mult).is_integer():
-        period_mult = int(period_mult)
+        period_mult = int(float(period_mult)) if not isinstance(period_mult, numbers.Integral) else int(period_mult)
     else:
         period_mult = float(period_mult)
         if not math.isfinite(period_mult):
             raise ValueError(f"period_mult={period_mult!r}: must be finite")
     if period_mult < 1:
         raise ValueError(f"period_mult={period_mult!r}: must be >= 1")
+    if period_mult >= 2**63:  # two cycles already pass every int64 step; float tables stay finite
+        raise ValueError(f"period_mult={period_mult:.6g}: must be < 2**63")
     decay = V.value("decay", decay)
     if V.is_plain(decay) and decay == 1.0:
         decay = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -390,7 +391,9 @@ class Stack(Schedule):
     def _args(self):
         import jax
 
-        return {"schedules": [jax.tree_util.tree_map(lambda x, i=i: float(x[i]), self.schedule) for i in range(self.size)]}
+        return {
+            "schedules": [jax.tree_util.tree_map(lambda x, i=i: float(x[i]), self.schedule) for i in range(self.size)]
+        }
 
     def _repr_call(self):
         return "stack", self._args()
@@ -419,11 +422,18 @@ def stack(schedules) -> Schedule:
         raise TypeError(f"schedules={schedules!r}: expected a non-empty list of schedules")
     for i, s in enumerate(schedules):
         V.schedule(f"schedules[{i}]", s)
-    first = jax.tree_util.tree_structure(schedules[0])
+    first: Any = jax.tree_util.tree_structure(schedules[0])
     for i, s in enumerate(schedules[1:], 1):
         if jax.tree_util.tree_structure(s) != first:
             raise ValueError(f"schedules[{i}]={s!r}: has a different structure from schedules[0]={schedules[0]!r}")
-    batched = jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x, dtype=jnp.result_type(float)) for x in xs]), *schedules)
+    dtype = jnp.result_type(float)
+
+    def batch(*xs):
+        if all(type(x) is float for x in xs):  # one array through NumPy: XLA compiles a stack of N in O(N) or worse
+            return jnp.asarray(np.asarray(xs, dtype=np.float64), dtype=dtype)
+        return jnp.stack([jnp.asarray(x, dtype=dtype) for x in xs])
+
+    batched = jax.tree_util.tree_map(batch, *schedules)
     return Stack._make(schedule=batched, size=len(schedules))
 
 

@@ -98,7 +98,7 @@ def _shape_tanh(xp, left, done, p):
 
 
 # shape -> (formula, ((param name, default), ...))
-SHAPES: dict[str, tuple[Callable, tuple[tuple[str, float], ...]]] = {
+SHAPES: dict[str, tuple[Callable | None, tuple[tuple[str, float], ...]]] = {
     "linear": (_shape_linear, ()),
     "cosine": (_shape_cosine, (("exponent", 1.0),)),
     "exponential": (None, ()),
@@ -177,7 +177,9 @@ def param_names(shape, params) -> list[str]:
 
 def check_endpoints(shape, start, end):
     if shape == "exponential" and V.is_plain(start) and V.is_plain(end) and not start * end > 0:
-        raise ValueError(f"start={start!r}, end={end!r}: an exponential ramp needs start and end non-zero and of one sign")
+        raise ValueError(
+            f"start={start!r}, end={end!r}: an exponential ramp needs start and end non-zero and of one sign"
+        )
 
 
 class Ramp(Schedule):
@@ -191,7 +193,13 @@ class Ramp(Schedule):
 
     def _args(self):
         names = param_names(self.shape, self.params)
-        return {"start": self.start, "end": self.end, "steps": self.steps, "shape": self.shape, **dict(zip(names, self.params))}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "steps": self.steps,
+            "shape": self.shape,
+            **dict(zip(names, self.params)),
+        }
 
     def _repr_call(self):
         args = self._args()
@@ -439,7 +447,9 @@ def _pairs(name, mapping):
         items = []
         for item in mapping:
             if not isinstance(item, (list, tuple)) or len(item) != 2:
-                raise TypeError(f"{name}={mapping!r}: expected a mapping step -> value or a list of (step, value) pairs")
+                raise TypeError(
+                    f"{name}={mapping!r}: expected a mapping step -> value or a list of (step, value) pairs"
+                )
             items.append(tuple(item))
     else:
         raise TypeError(f"{name}={mapping!r}: expected a mapping step -> value")

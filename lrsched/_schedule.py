@@ -13,7 +13,7 @@ Pytree registration, ``==``, ``hash``, ``repr`` and serialisation are all derive
 from __future__ import annotations
 
 import numbers
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -78,6 +78,10 @@ class Schedule:
     _kind: ClassVar[str] = ""
     _npos: ClassVar[int] = 0  # how many leading builder arguments the repr writes positionally
     _plain: bool
+
+    if TYPE_CHECKING:  # fields live in the instance dict, declared per node class by name
+
+        def __getattr__(self, name: str) -> Any: ...
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -221,10 +225,10 @@ def _call_array(s: Schedule, k):
         else:
             raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {k.dtype}")
         k = np.maximum(k, 0)
-        out = np.asarray(s._eval(k, NP), dtype=np.float64)
-        if out.shape != k.shape:
-            out = np.broadcast_to(out, k.shape).copy()
-        return out
+        res = np.asarray(s._eval(k, NP), dtype=np.float64)
+        if res.shape != k.shape:
+            res = np.broadcast_to(res, k.shape).copy()
+        return res
     if isinstance(k, (numbers.Real, np.ndarray, np.generic)) or _is_jax(k):
         import jax.numpy as jnp
 

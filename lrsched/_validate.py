@@ -25,7 +25,10 @@ def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_n
     if isinstance(v, bool) or v is None:
         raise TypeError(f"{name}={v!r}: expected a real number")
     if isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf"):
-        v = float(v)
+        try:
+            v = float(v)
+        except OverflowError:  # an int past the float range
+            raise ValueError(f"{name}=<int of {int(v).bit_length()} bits>: must be finite") from None
         if not math.isfinite(v):
             raise ValueError(f"{name}={v!r}: must be finite")
         if positive and not v > 0:

@@ -245,7 +245,7 @@ class ScheduleLR(LRScheduler):
         self._last_lr = last
 
     # -- the LRScheduler interface ------------------------------------------------------------
-    def step(self, metric=None) -> None:  # type: ignore[override]
+    def step(self, metric=None) -> None:
         """Move to the next update and write its value; feed ``metric`` to the plateau first.
 
         Args:
@@ -411,7 +411,7 @@ class ScheduleLR(LRScheduler):
         if state_dict.get("relative", self.relative) == self.relative and self.relative:
             saved = state_dict.get("base_lrs")
             if isinstance(saved, list) and len(saved) == len(self.base_lrs):
-                self.base_lrs = [None if b is None else float(b) for b in saved]
+                self.base_lrs = [None if b is None else float(b) for b in saved]  # type: ignore[misc]
         saved_p = state_dict["plateaus"]
         if saved_p != [p.to_dict() for p in self._plateaus] or state_dict["plateau_index"] != self._plateau_index:
             warnings.warn(

@@ -41,15 +41,24 @@ SCHEDULES = {
     "cyclic": lrsched.cyclic(0.1, 1.0, 500, mode="triangular2"),
     "noam": lrsched.noam(1.0, 400),
     "tri_stage": lrsched.tri_stage(1.0, 500, 1000, 2000),
-    "join_like": lrsched.join([lrsched.cosine(1.0 + i, 0.1 * i, 1500) for i in range(5)], [1500 * i for i in range(1, 5)]),
+    "join_like": lrsched.join(
+        [lrsched.cosine(1.0 + i, 0.1 * i, 1500) for i in range(5)], [1500 * i for i in range(1, 5)]
+    ),
     "join_mixed": lrsched.join(
-        [lrsched.linear(0.0, 1.0, 1000), lrsched.cosine(1.0, 0.5, 2000), lrsched.cosine(0.5, 0.1, 2000), lrsched.constant(0.1)],
+        [
+            lrsched.linear(0.0, 1.0, 1000),
+            lrsched.cosine(1.0, 0.5, 2000),
+            lrsched.cosine(0.5, 0.1, 2000),
+            lrsched.constant(0.1),
+        ],
         [1000, 3000, 3000],
     ),
     "shift": lrsched.shift(lrsched.cosine(1.0, 0.0, 3000), 1234),
     "shift_neg": lrsched.shift(lrsched.cosine(1.0, 0.0, 3000), -1234),
     "arith": 0.5 * lrsched.warmup_cosine(1.0, 4000, 100) + lrsched.minimum(lrsched.linear(1.0, 0.0, 3000), 0.4),
-    "clip_chain": lrsched.clip(lrsched.chain(lrsched.cosine(1.0, 0.0, 4000), lrsched.exponential(1.0, 0.9, 500)), min=0.05),
+    "clip_chain": lrsched.clip(
+        lrsched.chain(lrsched.cosine(1.0, 0.0, 4000), lrsched.exponential(1.0, 0.9, 500)), min=0.05
+    ),
     "per_epoch": lrsched.per_epoch(lrsched.exponential(1.0, 0.5), 700),
 }
 
@@ -104,7 +113,9 @@ def test_dtype_and_start():
     s = lrsched.linear(1.0, 0.0, 100)
     assert lrsched.evaluate(s, 10, dtype=np.float16).dtype == jnp.float16
     assert lrsched.evaluate(s, 10, backend="numpy", dtype=np.float32).dtype == np.float32
-    np.testing.assert_allclose(lrsched.evaluate(s, 5, start=98, backend="numpy"), [0.02, 0.01, 0.0, 0.0, 0.0], atol=1e-15)
+    np.testing.assert_allclose(
+        lrsched.evaluate(s, 5, start=98, backend="numpy"), [0.02, 0.01, 0.0, 0.0, 0.0], atol=1e-15
+    )
     assert lrsched.evaluate(s, 0).shape == (0,)
 
 
@@ -128,7 +139,9 @@ def test_stack_and_batched_evaluate():
         np.testing.assert_allclose(np.asarray(out[i]), ref, rtol=2e-6, atol=1e-7)
     # calling the batch works too, with the batch axis in front
     assert b(jnp.arange(7)).shape == (4, 7)
-    np.testing.assert_allclose(np.asarray(b(150)), [lrsched.warmup_cosine(p, 1000, 100, end=0.01 * p)(150) for p in peaks], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(b(150)), [lrsched.warmup_cosine(p, 1000, 100, end=0.01 * p)(150) for p in peaks], rtol=1e-6
+    )
 
 
 def test_stack_rejects_different_structures():

@@ -167,7 +167,13 @@ def test_inverse_decays_are_monotone(start, rate, ts, staircase):
     assert_monotone(L.inverse_sqrt(start, ts)(ks), -1, start)
 
 
-@given(peak=values, total=st.integers(2, 3000), start_frac=st.floats(0.0, 1.0), end_frac=st.floats(0.0, 1.0), data=st.data())
+@given(
+    peak=values,
+    total=st.integers(2, 3000),
+    start_frac=st.floats(0.0, 1.0),
+    end_frac=st.floats(0.0, 1.0),
+    data=st.data(),
+)
 def test_warmup_recipes_rise_then_fall(peak, total, start_frac, end_frac, data):
     warm = data.draw(st.integers(1, total - 1))
     start, end = peak * start_frac, peak * end_frac
@@ -189,7 +195,9 @@ def test_warmup_recipes_rise_then_fall(peak, total, start_frac, end_frac, data):
     three=st.booleans(),
 )
 def test_one_cycle_stays_between_its_ends(peak, total, pct, div, final_div, anneal, three):
-    s = L.one_cycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=final_div, anneal=anneal, three_phase=three)
+    s = L.one_cycle(
+        peak, total, pct_start=pct, div_factor=div, final_div_factor=final_div, anneal=anneal, three_phase=three
+    )
     v = s(np.arange(0, total + 3))
     low = peak / div / final_div
     assert np.all(v <= peak * (1 + 1e-12)) and np.all(v >= low * (1 - 1e-12))
@@ -202,15 +210,32 @@ def test_one_cycle_stays_between_its_ends(peak, total, pct, div, final_div, anne
     assert abs(v[total - 1] - low) <= 1e-12 * peak
 
 
-@given(low=values, high=values, up=st.integers(1, 50), down=st.integers(1, 50), mode=st.sampled_from(["triangular", "triangular2", "exp_range"]), gamma=st.floats(0.9, 1.0))
+@given(
+    low=values,
+    high=values,
+    up=st.integers(1, 50),
+    down=st.integers(1, 50),
+    mode=st.sampled_from(["triangular", "triangular2", "exp_range"]),
+    gamma=st.floats(0.9, 1.0),
+)
 def test_cyclic_stays_between_low_and_high(low, high, up, down, mode, gamma):
     lo, hi = min(low, high), max(low, high)
     v = L.cyclic(lo, hi, up, down, mode=mode, gamma=gamma)(np.arange(0, 5 * (up + down)))
     assert np.all(v >= lo * (1 - 1e-12)) and np.all(v <= hi * (1 + 1e-12))
-    assert abs(v[0] - lo) <= 1e-12 * hi and abs(v[up] - (lo + (hi - lo) * (gamma**up if mode == "exp_range" else 1.0))) <= 1e-9 * hi
+    assert (
+        abs(v[0] - lo) <= 1e-12 * hi
+        and abs(v[up] - (lo + (hi - lo) * (gamma**up if mode == "exp_range" else 1.0))) <= 1e-9 * hi
+    )
 
 
-@given(peak=values, warm=st.integers(0, 50), hold=st.integers(0, 50), decay=st.integers(0, 50), init=st.floats(0.0, 1.0), final=st.floats(1e-3, 1.0))
+@given(
+    peak=values,
+    warm=st.integers(0, 50),
+    hold=st.integers(0, 50),
+    decay=st.integers(0, 50),
+    init=st.floats(0.0, 1.0),
+    final=st.floats(1e-3, 1.0),
+)
 def test_tri_stage_rises_holds_decays(peak, warm, hold, decay, init, final):
     s = L.tri_stage(peak, warm, hold, decay, init_scale=init, final_scale=final)
     v = s(np.arange(0, warm + hold + decay + 5))
@@ -223,7 +248,13 @@ def test_tri_stage_rises_holds_decays(peak, warm, hold, decay, init, final):
 # --------------------------------------------------------------------------------------------
 # combinators over random arguments
 # --------------------------------------------------------------------------------------------
-@given(period=st.integers(1, 40), mult=st.sampled_from([1, 2, 3, 1.5, 2.5]), decay=st.floats(0.1, 1.0), limit=st.none() | st.integers(1, 6), ks=st.lists(st.integers(0, 5000), min_size=1, max_size=20))
+@given(
+    period=st.integers(1, 40),
+    mult=st.sampled_from([1, 2, 3, 1.5, 2.5]),
+    decay=st.floats(0.1, 1.0),
+    limit=st.none() | st.integers(1, 6),
+    ks=st.lists(st.integers(0, 5000), min_size=1, max_size=20),
+)
 def test_cycle_matches_its_definition(period, mult, decay, limit, ks):
     inner = L.cosine(1.0, 0.1, period)
     s = L.cycle(inner, period, period_mult=mult, decay=decay, limit=limit)
@@ -241,7 +272,10 @@ def test_shift_is_a_delay(d, ks):
         assert s(k) == base(max(k - d, 0))
 
 
-@given(bounds=st.lists(st.integers(0, 100), min_size=1, max_size=5), ks=st.lists(st.integers(0, 200), min_size=1, max_size=20))
+@given(
+    bounds=st.lists(st.integers(0, 100), min_size=1, max_size=5),
+    ks=st.lists(st.integers(0, 200), min_size=1, max_size=20),
+)
 def test_join_picks_the_last_started_piece(bounds, ks):
     bounds = sorted(bounds)
     pieces = [L.linear(float(i), float(i) + 0.5, 7) for i in range(len(bounds) + 1)]
@@ -264,23 +298,57 @@ def _recipe(draw):
     if kind == "warmup_cosine":
         return L.warmup_cosine(peak, total, warm, start=draw(values), end=draw(values))
     if kind == "wsd":
-        return L.wsd(peak, total, warm, draw(st.integers(0, total - warm)), end=draw(values), decay_shape=draw(st.sampled_from(SHAPES)))
+        return L.wsd(
+            peak,
+            total,
+            warm,
+            draw(st.integers(0, total - warm)),
+            end=draw(values),
+            decay_shape=draw(st.sampled_from(SHAPES)),
+        )
     if kind == "one_cycle":
-        return L.one_cycle(peak, total, pct_start=draw(st.floats(0.1, 0.4)), anneal=draw(st.sampled_from(["cosine", "linear"])), three_phase=draw(st.booleans()))
+        return L.one_cycle(
+            peak,
+            total,
+            pct_start=draw(st.floats(0.1, 0.4)),
+            anneal=draw(st.sampled_from(["cosine", "linear"])),
+            three_phase=draw(st.booleans()),
+        )
     if kind == "sgdr":
-        return L.sgdr(peak, draw(st.integers(1, 200)), period_mult=draw(st.sampled_from([1, 2, 1.5])), decay=draw(st.floats(0.5, 1.0)), warmup_steps=warm)
+        return L.sgdr(
+            peak,
+            draw(st.integers(1, 200)),
+            period_mult=draw(st.sampled_from([1, 2, 1.5])),
+            decay=draw(st.floats(0.5, 1.0)),
+            warmup_steps=warm,
+        )
     if kind == "cyclic":
-        return L.cyclic(peak / 10, peak, draw(st.integers(1, 100)), mode=draw(st.sampled_from(["triangular", "triangular2", "exp_range"])), gamma=draw(st.floats(0.99, 1.0)))
+        return L.cyclic(
+            peak / 10,
+            peak,
+            draw(st.integers(1, 100)),
+            mode=draw(st.sampled_from(["triangular", "triangular2", "exp_range"])),
+            gamma=draw(st.floats(0.99, 1.0)),
+        )
     if kind == "noam":
         return L.noam(peak, max(warm, 1))
     if kind == "tri_stage":
         return L.tri_stage(peak, warm, draw(st.integers(0, 100)), draw(st.integers(0, 100)))
     shape = draw(st.sampled_from(SHAPES))
     inner = L.ramp(peak, peak / 100, draw(st.integers(1, 100)), shape, **shape_params(draw, shape))
-    return L.cycle(inner, draw(st.integers(1, 100)), period_mult=draw(st.sampled_from([1, 2, 3, 1.5])), limit=draw(st.none() | st.integers(1, 5)))
+    return L.cycle(
+        inner,
+        draw(st.integers(1, 100)),
+        period_mult=draw(st.sampled_from([1, 2, 3, 1.5])),
+        limit=draw(st.none() | st.integers(1, 5)),
+    )
 
 
-@given(data=st.data(), ks=st.lists(st.integers(0, 10**5), min_size=1, max_size=30), fks=st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=10))
+@given(
+    data=st.data(),
+    ks=st.lists(st.integers(0, 10**5), min_size=1, max_size=30),
+    fks=st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=10),
+)
 def test_python_and_numpy_agree(data, ks, fks):
     s = _recipe(data.draw)
     py = [s(k) for k in ks]
@@ -302,7 +370,10 @@ _jit_call = jax.jit(lambda s, k: s(k))  # one trace per structure; hypothesis va
 def test_jax_agrees_with_python_for_random_values(peak, start, end, ks):
     # fixed durations (one compile for the whole test), random values and steps
     scheds = [
-        (L.warmup_cosine(peak, 1000, 100, start=start * peak, end=end * peak), ref_warmup_decay("cosine", peak, 1000, 100, start * peak, end * peak)),
+        (
+            L.warmup_cosine(peak, 1000, 100, start=start * peak, end=end * peak),
+            ref_warmup_decay("cosine", peak, 1000, 100, start * peak, end * peak),
+        ),
         (L.cycle(L.cosine(peak, end * peak, 50), 50, period_mult=2, decay=0.5 + start / 2), None),
         (L.wsd(peak, 1000, 100, 300, end=end * peak + 1e-3), None),
         (L.one_cycle(peak, 1000, div_factor=2.0 + 20 * start), None),

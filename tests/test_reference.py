@@ -281,23 +281,53 @@ PRIMITIVES = [
     ("constant", lambda: L.constant(0.3), _r(0.3), 10),
     ("constant-neg", lambda: L.constant(-2.5), _r(-2.5), 10),
     *[
-        (f"ramp-down-{_shape_id(s, p)}", (lambda s=s, p=p: L.ramp(1.0, 0.01, 100, s, **p)), ref_ramp(1.0, 0.01, 100, s, **p), 100)
+        (
+            f"ramp-down-{_shape_id(s, p)}",
+            (lambda s=s, p=p: L.ramp(1.0, 0.01, 100, s, **p)),
+            ref_ramp(1.0, 0.01, 100, s, **p),
+            100,
+        )
         for s, p in SHAPES
     ],
     *[
-        (f"ramp-up-{_shape_id(s, p)}", (lambda s=s, p=p: L.ramp(0.02, 2.0, 37, s, **p)), ref_ramp(0.02, 2.0, 37, s, **p), 37)
+        (
+            f"ramp-up-{_shape_id(s, p)}",
+            (lambda s=s, p=p: L.ramp(0.02, 2.0, 37, s, **p)),
+            ref_ramp(0.02, 2.0, 37, s, **p),
+            37,
+        )
         for s, p in SHAPES
     ],
-    ("ramp-exponential-negative", lambda: L.ramp(-1.0, -0.01, 50, "exponential"), ref_ramp(-1.0, -0.01, 50, "exponential"), 50),
+    (
+        "ramp-exponential-negative",
+        lambda: L.ramp(-1.0, -0.01, 50, "exponential"),
+        ref_ramp(-1.0, -0.01, 50, "exponential"),
+        50,
+    ),
     ("ramp-zero-steps", lambda: L.ramp(1.0, 0.25, 0, "cosine"), ref_ramp(1.0, 0.25, 0, "cosine"), 5),
     ("ramp-fractional-steps", lambda: L.ramp(1.0, 0.0, 12.5), ref_ramp(1.0, 0.0, 12.5), 14),
     ("linear", lambda: L.linear(0.0, 2.0, 50), ref_ramp(0.0, 2.0, 50), 50),
     ("cosine", lambda: L.cosine(1.0, 0.1, 80), ref_ramp(1.0, 0.1, 80, "cosine"), 80),
-    ("cosine-exponent", lambda: L.cosine(1.0, 0.1, 80, exponent=3.0), ref_ramp(1.0, 0.1, 80, "cosine", exponent=3.0), 80),
+    (
+        "cosine-exponent",
+        lambda: L.cosine(1.0, 0.1, 80, exponent=3.0),
+        ref_ramp(1.0, 0.1, 80, "cosine", exponent=3.0),
+        80,
+    ),
     ("exponential", lambda: L.exponential(2.0, 0.9, 10), ref_exponential(2.0, 0.9, 10), 100),
-    ("exponential-staircase", lambda: L.exponential(2.0, 0.5, 7, staircase=True), ref_exponential(2.0, 0.5, 7, True), 50),
+    (
+        "exponential-staircase",
+        lambda: L.exponential(2.0, 0.5, 7, staircase=True),
+        ref_exponential(2.0, 0.5, 7, True),
+        50,
+    ),
     ("exponential-end", lambda: L.exponential(1.0, 0.8, 3, end=0.3), ref_exponential(1.0, 0.8, 3, end=0.3), 40),
-    ("exponential-growth-end", lambda: L.exponential(0.1, 1.25, 2, end=1.0), ref_exponential(0.1, 1.25, 2, end=1.0), 40),
+    (
+        "exponential-growth-end",
+        lambda: L.exponential(0.1, 1.25, 2, end=1.0),
+        ref_exponential(0.1, 1.25, 2, end=1.0),
+        40,
+    ),
     (
         "exponential-staircase-end",
         lambda: L.exponential(1.0, 0.5, 5, staircase=True, end=0.1),
@@ -306,7 +336,12 @@ PRIMITIVES = [
     ),
     ("exponential-default-steps", lambda: L.exponential(1.0, 0.95), ref_exponential(1.0, 0.95), 60),
     ("inverse_time", lambda: L.inverse_time(1.0, 0.5, 10), ref_inverse_time(1.0, 0.5, 10), 60),
-    ("inverse_time-staircase", lambda: L.inverse_time(3.0, 2.0, 4, staircase=True), ref_inverse_time(3.0, 2.0, 4, True), 30),
+    (
+        "inverse_time-staircase",
+        lambda: L.inverse_time(3.0, 2.0, 4, staircase=True),
+        ref_inverse_time(3.0, 2.0, 4, True),
+        30,
+    ),
     ("inverse_sqrt", lambda: L.inverse_sqrt(1.0, 100), ref_inverse_sqrt(1.0, 100), 300),
     (
         "piecewise_constant",
@@ -495,14 +530,24 @@ COMBINATORS = [
         lambda k: min(ref_ramp(0.0, 1.0, 10)(k), ref_ramp(1.0, 0.0, 10)(k)),
         12,
     ),
-    ("minimum-number", lambda: L.minimum(0.3, L.linear(0.0, 1.0, 10)), lambda k: min(0.3, ref_ramp(0.0, 1.0, 10)(k)), 12),
+    (
+        "minimum-number",
+        lambda: L.minimum(0.3, L.linear(0.0, 1.0, 10)),
+        lambda k: min(0.3, ref_ramp(0.0, 1.0, 10)(k)),
+        12,
+    ),
     (
         "maximum",
         lambda: L.maximum(L.linear(0.0, 1.0, 10), L.linear(1.0, 0.0, 10)),
         lambda k: max(ref_ramp(0.0, 1.0, 10)(k), ref_ramp(1.0, 0.0, 10)(k)),
         12,
     ),
-    ("maximum-number", lambda: L.maximum(L.linear(0.0, 1.0, 10), 0.3), lambda k: max(ref_ramp(0.0, 1.0, 10)(k), 0.3), 12),
+    (
+        "maximum-number",
+        lambda: L.maximum(L.linear(0.0, 1.0, 10), 0.3),
+        lambda k: max(ref_ramp(0.0, 1.0, 10)(k), 0.3),
+        12,
+    ),
 ]
 
 DECAY_SHAPES = ["linear", "cosine", "exponential", "polynomial", "sqrt", "rex", "tanh"]
@@ -533,7 +578,12 @@ RECIPES = [
     ],
     ("wsd-default", lambda: L.wsd(1.0, 100, 10, 20), ref_wsd(1.0, 100, 10, 20), 110),
     ("wsd-fraction", lambda: L.wsd(0.5, 200, 20, 0.15, start=0.05), ref_wsd(0.5, 200, 20, 30, start=0.05), 210),
-    ("wsd-no-stable", lambda: L.wsd(1.0, 40, 10, 30, decay_shape="linear"), ref_wsd(1.0, 40, 10, 30, shape="linear"), 45),
+    (
+        "wsd-no-stable",
+        lambda: L.wsd(1.0, 40, 10, 30, decay_shape="linear"),
+        ref_wsd(1.0, 40, 10, 30, shape="linear"),
+        45,
+    ),
     ("wsd-no-decay", lambda: L.wsd(1.0, 40, 10, 0), ref_wsd(1.0, 40, 10, 0), 45),
     ("one_cycle", lambda: L.one_cycle(1.0, 100), ref_one_cycle(1.0, 100), 110),
     (
@@ -571,7 +621,12 @@ RECIPES = [
     ("sgdr-limit", lambda: L.sgdr(1.0, 10, limit=2, end=0.2), ref_sgdr(1.0, 10, end=0.2, limit=2), 45),
     ("cyclic", lambda: L.cyclic(0.1, 1.0, 5), ref_cyclic(0.1, 1.0, 5), 40),
     ("cyclic-down", lambda: L.cyclic(0.1, 1.0, 5, 3), ref_cyclic(0.1, 1.0, 5, 3), 40),
-    ("cyclic-triangular2", lambda: L.cyclic(0.1, 1.1, 4, 6, mode="triangular2"), ref_cyclic(0.1, 1.1, 4, 6, "triangular2"), 60),
+    (
+        "cyclic-triangular2",
+        lambda: L.cyclic(0.1, 1.1, 4, 6, mode="triangular2"),
+        ref_cyclic(0.1, 1.1, 4, 6, "triangular2"),
+        60,
+    ),
     (
         "cyclic-exp_range",
         lambda: L.cyclic(0.1, 1.0, 5, mode="exp_range", gamma=0.97),
@@ -662,7 +717,9 @@ def test_numpy(name, build, ref, span):
     grid = np.arange(12, dtype=np.int64).reshape(3, 4) * max(1, span // 10)
     g = s(grid)
     assert g.shape == (3, 4) and g.dtype == np.float64
-    np.testing.assert_allclose(g, expected(ref, grid.ravel().tolist()).reshape(3, 4), rtol=RTOL64, atol=ATOL64 * _scale(want))
+    np.testing.assert_allclose(
+        g, expected(ref, grid.ravel().tolist()).reshape(3, 4), rtol=RTOL64, atol=ATOL64 * _scale(want)
+    )
     for k in (np.int64(3), np.asarray(3), np.int32(3)):
         v = s(k)
         assert isinstance(v, np.ndarray) and v.shape == () and v.dtype == np.float64

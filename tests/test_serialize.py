@@ -127,7 +127,9 @@ def test_repr_reads_like_the_call():
 # --------------------------------------------------------------------------------------------
 # immutability
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,build,ref,span", NODE_CASES[:: max(1, len(NODE_CASES) // 25)], ids=IDS[:: max(1, len(NODE_CASES) // 25)])
+@pytest.mark.parametrize(
+    "name,build,ref,span", NODE_CASES[:: max(1, len(NODE_CASES) // 25)], ids=IDS[:: max(1, len(NODE_CASES) // 25)]
+)
 def test_immutable(name, build, ref, span):
     s = build()
     before = _values(s)
@@ -227,20 +229,49 @@ BAD_DICTS = [
     ("missing-type", {"value": 0.1}, ValueError, r"type=None"),
     ("type-not-str", {"type": 3}, ValueError, r"type=3"),
     ("unknown-field", {"type": "constant", "value": 0.1, "valeu": 0.2}, ValueError, r"valeu"),
-    ("unknown-field-nested", {"type": "warmup", "schedule": {"type": "constant", "value": 1.0, "x": 1}, "steps": 5}, ValueError, r"schedule\.schedule\.'x'"),
+    (
+        "unknown-field-nested",
+        {"type": "warmup", "schedule": {"type": "constant", "value": 1.0, "x": 1}, "steps": 5},
+        ValueError,
+        r"schedule\.schedule\.'x'",
+    ),
     ("bad-value", {"type": "constant", "value": "0.1"}, TypeError, r"value="),
     ("bad-bool-value", {"type": "constant", "value": True}, TypeError, r"value="),
     ("bad-steps", {"type": "ramp", "start": 1.0, "end": 0.0, "steps": -1, "shape": "linear"}, ValueError, r"steps=-1"),
     ("bad-shape", {"type": "ramp", "start": 1.0, "end": 0.0, "steps": 5, "shape": "wave"}, ValueError, r"shape='wave'"),
-    ("bad-shape-param", {"type": "ramp", "start": 1.0, "end": 0.0, "steps": 5, "shape": "linear", "power": 2.0}, TypeError, r"power=2.0"),
-    ("nested-bad-period", {"type": "cycle", "schedule": {"type": "constant", "value": 1.0}, "period": 0}, ValueError, r"period=0"),
-    ("bad-boundaries", {"type": "join", "schedules": [{"type": "constant", "value": 1.0}, {"type": "constant", "value": 0.5}], "boundaries": [5, 6]}, ValueError, r"boundaries="),
+    (
+        "bad-shape-param",
+        {"type": "ramp", "start": 1.0, "end": 0.0, "steps": 5, "shape": "linear", "power": 2.0},
+        TypeError,
+        r"power=2.0",
+    ),
+    (
+        "nested-bad-period",
+        {"type": "cycle", "schedule": {"type": "constant", "value": 1.0}, "period": 0},
+        ValueError,
+        r"period=0",
+    ),
+    (
+        "bad-boundaries",
+        {
+            "type": "join",
+            "schedules": [{"type": "constant", "value": 1.0}, {"type": "constant", "value": 0.5}],
+            "boundaries": [5, 6],
+        },
+        ValueError,
+        r"boundaries=",
+    ),
     ("bad-child", {"type": "warmup", "schedule": 1.0, "steps": 5}, TypeError, r"schedule="),
     ("missing-field", {"type": "ramp", "start": 1.0, "end": 0.0}, TypeError, r"steps"),
     ("not-a-dict", [1, 2], TypeError, r"schedule="),
     ("nan", {"type": "constant", "value": float("nan")}, ValueError, r"value=nan"),
     ("object", {"type": "constant", "value": object()}, TypeError, r"value="),
-    ("bad-staircase", {"type": "exponential", "start": 1.0, "rate": 0.5, "steps": 1, "staircase": "yes"}, TypeError, r"staircase="),
+    (
+        "bad-staircase",
+        {"type": "exponential", "start": 1.0, "rate": 0.5, "steps": 1, "staircase": "yes"},
+        TypeError,
+        r"staircase=",
+    ),
 ]
 
 

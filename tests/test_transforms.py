@@ -115,7 +115,11 @@ def test_jit_with_python_int_and_scalar_step():
 PEAKS = np.array([0.5, 1.0, 3.0e-4, 2.0], dtype=np.float32)
 
 BATCHED = [
-    ("warmup_cosine", lambda p: L.warmup_cosine(p, 100, 10, end=0.01), lambda p: ref_warmup_decay("cosine", p, 100, 10, 0.0, 0.01)),
+    (
+        "warmup_cosine",
+        lambda p: L.warmup_cosine(p, 100, 10, end=0.01),
+        lambda p: ref_warmup_decay("cosine", p, 100, 10, 0.0, 0.01),
+    ),
     ("warmup_linear", lambda p: L.warmup_linear(p, 50, 5), lambda p: ref_warmup_decay("linear", p, 50, 5)),
     ("wsd", lambda p: L.wsd(p, 100, 10, 0.2, decay_shape="cosine"), lambda p: ref_wsd(p, 100, 10, 20, shape="cosine")),
     ("one_cycle", lambda p: L.one_cycle(p, 100), lambda p: ref_one_cycle(p, 100)),
@@ -177,11 +181,35 @@ def test_grad_warmup_cosine_peak_is_analytic():
 
 GRADS = [
     # (id, builder of a one-parameter schedule, its float64 reference, parameter value, steps)
-    ("warmup_cosine-peak", lambda p: L.warmup_cosine(p, 50, 5, end=0.01), lambda p: ref_warmup_decay("cosine", p, 50, 5, 0.0, 0.01), 1.0, 60),
+    (
+        "warmup_cosine-peak",
+        lambda p: L.warmup_cosine(p, 50, 5, end=0.01),
+        lambda p: ref_warmup_decay("cosine", p, 50, 5, 0.0, 0.01),
+        1.0,
+        60,
+    ),
     ("exponential-rate", lambda r: L.exponential(1.0, r, 4), lambda r: ref_exponential(1.0, r, 4), 0.9, 40),
-    ("cosine-exponent", lambda e: L.cosine(1.0, 0.1, 30, exponent=e), lambda e: ref_ramp(1.0, 0.1, 30, "cosine", exponent=e), 2.0, 35),
-    ("ramp-rex-alpha", lambda a: L.ramp(1.0, 0.0, 30, "rex", alpha=a), lambda a: ref_ramp(1.0, 0.0, 30, "rex", alpha=a), 0.3, 35),
-    ("ramp-poly-end", lambda e: L.ramp(1.0, e, 30, "polynomial", power=2.0), lambda e: ref_ramp(1.0, e, 30, "polynomial", power=2.0), 0.2, 35),
+    (
+        "cosine-exponent",
+        lambda e: L.cosine(1.0, 0.1, 30, exponent=e),
+        lambda e: ref_ramp(1.0, 0.1, 30, "cosine", exponent=e),
+        2.0,
+        35,
+    ),
+    (
+        "ramp-rex-alpha",
+        lambda a: L.ramp(1.0, 0.0, 30, "rex", alpha=a),
+        lambda a: ref_ramp(1.0, 0.0, 30, "rex", alpha=a),
+        0.3,
+        35,
+    ),
+    (
+        "ramp-poly-end",
+        lambda e: L.ramp(1.0, e, 30, "polynomial", power=2.0),
+        lambda e: ref_ramp(1.0, e, 30, "polynomial", power=2.0),
+        0.2,
+        35,
+    ),
     ("inverse_sqrt-start", lambda s: L.inverse_sqrt(s, 10), lambda s: ref_inverse_sqrt(s, 10), 0.5, 40),
     (
         "cycle-decay",
@@ -191,7 +219,13 @@ GRADS = [
         80,
     ),
     ("one_cycle-peak", lambda p: L.one_cycle(p, 40), lambda p: ref_one_cycle(p, 40), 0.1, 45),
-    ("tri_stage-final_scale", lambda f: L.tri_stage(1.0, 5, 5, 20, final_scale=f), lambda f: ref_tri_stage(1.0, 5, 5, 20, 0.01, f), 0.05, 40),
+    (
+        "tri_stage-final_scale",
+        lambda f: L.tri_stage(1.0, 5, 5, 20, final_scale=f),
+        lambda f: ref_tri_stage(1.0, 5, 5, 20, 0.01, f),
+        0.05,
+        40,
+    ),
 ]
 
 
@@ -278,11 +312,14 @@ def test_optax_adam_uses_the_schedule(name, s, ref):
     grads = {"w": jnp.full(3, 1.0)}
     n = 12
 
-    for opt, injected in ((optax.adam(learning_rate=s, eps=eps), False), (optax.inject_hyperparams(optax.adam)(learning_rate=s, eps=eps), True)):
+    for opt, injected in (
+        (optax.adam(learning_rate=s, eps=eps), False),
+        (optax.inject_hyperparams(optax.adam)(learning_rate=s, eps=eps), True),
+    ):
         state = opt.init(params)
 
         @jax.jit
-        def step(state):
+        def step(state, opt=opt):
             updates, state = opt.update(grads, state, params)
             return updates, state
 

@@ -339,7 +339,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     return join([up, body], [w])
 
 
-_WSD_SHAPES = {  # transformers' names -> (warmup ramp, decay ramp) as lrsched ramp shapes
+_WSD_SHAPES: dict[str, tuple] = {  # transformers' names -> (warmup ramp, decay ramp) as lrsched ramp shapes
     "linear": (("linear", {}), ("linear", {})),
     "cosine": (("cosine", {}), ("cosine", {})),
     # warmup 1 - sqrt(1 - p) is a polynomial ramp of power 1/2; decay 1 - sqrt(p) is "sqrt"
