@@ -7,13 +7,15 @@ registered with :func:`lrsched.register`); it never imports, evaluates or unpick
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 from typing import Any
 
 from ._schedule import _BUILDERS, Schedule
 
-MAX_DEPTH = 100  # nesting bound for from_dict: deeper documents are rejected, never recursed into
-MAX_NODES = 100_000
+MAX_DEPTH = 100  # nesting bound for from_dict (dicts and lists): deeper documents are rejected, never recursed into
+MAX_NODES = 10_000  # schedules in one document
+MAX_ITEMS = 100_000  # values and list entries in one document (so from_dict stays well under a second)
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +73,9 @@ def call_repr(s: Schedule) -> str:
 
 def _equal_default(v, d) -> bool:
     if type(v) is float or type(d) is float:
-        return isinstance(v, (int, float)) and isinstance(d, (int, float)) and float(v) == float(d) and type(v) is not bool
+        return (
+            isinstance(v, (int, float)) and isinstance(d, (int, float)) and float(v) == float(d) and type(v) is not bool
+        )
     return v is d or (type(v) is type(d) and v == d)
 
 
@@ -155,7 +159,7 @@ def from_dict(data: dict) -> Schedule:
         >>> lrsched.from_dict({"type": "ramp", "start": 1.0, "end": 0.0, "steps": 10, "shape": "linear"})
         linear(1.0, 0.0, 10)
     """
-    counter = [0]
+    counter = [0, 0]  # nodes, items
     return _decode_node(data, "schedule", 0, counter)
 
 
@@ -164,7 +168,7 @@ def _decode_node(d, where, depth, counter) -> Schedule:
         raise ValueError(f"{where}: nesting deeper than {MAX_DEPTH} levels")
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise ValueError(f"{where}: more than {MAX_NODES} nodes")
+        raise ValueError(f"{where}: more than {MAX_NODES} schedules in one document")
     if not isinstance(d, dict):
         raise TypeError(f"{where}={_short(d)}: expected a dict with a 'type' field")
     kind = d.get("type")
@@ -172,7 +176,7 @@ def _decode_node(d, where, depth, counter) -> Schedule:
         known = ", ".join(sorted(_BUILDERS))
         raise ValueError(f"{where}.type={_short(kind)}: unknown schedule type (known types: {known})")
     builder = _BUILDERS[kind]
-    params = inspect.signature(builder).parameters
+    params = _signature(builder).parameters
     kwargs = {}
     for n, v in d.items():
         if n == "type":
@@ -188,17 +192,34 @@ def _decode_node(d, where, depth, counter) -> Schedule:
         return builder(**kwargs)
     except (ValueError, TypeError) as e:
         raise type(e)(f"{where} ({kind}): {e}") from None
-    except (OverflowError, ZeroDivisionError, ArithmeticError, RecursionError, MemoryError) as e:
+    except Exception as e:  # anything else a builder meets (overflow, recursion): still a bad document
         raise ValueError(f"{where} ({kind}): {type(e).__name__}: {e}") from None
 
 
+def _signature(builder) -> inspect.Signature:
+    sig = _SIGS.get(builder)
+    if sig is None:
+        sig = _SIGS[builder] = inspect.signature(builder)
+    return sig
+
+
+_BIG = 2**1024  # past every float: no field of a schedule takes an int this large
+
+
 def _decode_value(v, where, depth, counter):
+    counter[1] += 1
+    if counter[1] > MAX_ITEMS:
+        raise ValueError(f"{where}: more than {MAX_ITEMS} values in one document")
     if isinstance(v, dict):
         return _decode_node(v, where, depth + 1, counter)
     if isinstance(v, list):
-        if len(v) > MAX_NODES:
-            raise ValueError(f"{where}: list longer than {MAX_NODES}")
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"{where}: nesting deeper than {MAX_DEPTH} levels")
+        if len(v) > MAX_ITEMS:
+            raise ValueError(f"{where}: list longer than {MAX_ITEMS}")
         return [_decode_value(x, f"{where}[{i}]", depth + 1, counter) for i, x in enumerate(v)]
+    if isinstance(v, int) and not isinstance(v, bool) and not -_BIG < v < _BIG:
+        raise ValueError(f"{where}={_short(v)}: too large for any field")
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
@@ -209,5 +230,28 @@ def _decode_value(v, where, depth, counter):
 
 
 def _short(v, n=60) -> str:
-    r = repr(v)
+    """A short repr for an error message. It never fails (deep nesting, ints past Python's
+    4300-digit str limit) and never calls the repr of an object that is not JSON data."""
+    r = _brief(v, 3)
     return r if len(r) <= n else r[: n - 3] + "..."
+
+
+def _brief(v, depth) -> str:
+    if v is None or type(v) is bool:
+        return repr(v)
+    if isinstance(v, float):
+        return repr(float(v))
+    if isinstance(v, int):
+        return repr(int(v)) if -(2**64) < v < 2**64 else f"<int of {v.bit_length()} bits>"
+    if isinstance(v, str):
+        return repr(str(v[:80]))
+    if isinstance(v, (list, tuple, dict)):
+        if depth == 0:
+            return "[...]" if isinstance(v, list) else "(...)" if isinstance(v, tuple) else "{...}"
+        items = list(itertools.islice(v.items() if isinstance(v, dict) else v, 4))
+        more = ", ..." if len(v) > 4 else ""
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{_brief(a, depth - 1)}: {_brief(b, depth - 1)}" for a, b in items) + more + "}"
+        inner = ", ".join(_brief(x, depth - 1) for x in items) + more
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    return f"<{type(v).__name__} object>"
