@@ -45,6 +45,22 @@ class Warmup(Schedule):
 _WARMUP_PARAMS: dict[str, tuple] = {}
 
 
+def _first_value(s) -> float | None:
+    """``s(0)`` when it is plain arithmetic; ``None`` with array leaves or a user function inside
+    (building a schedule never calls one)."""
+    from ._primitives import Fn
+
+    todo = [s]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Fn) or not node._plain:
+            return None
+        for name in node._children:
+            c = node.__dict__[name]
+            todo.extend(c if type(c) is tuple else (c,))
+    return s(0)
+
+
 def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
     """Ramps from ``start`` to ``schedule(0)`` over ``steps`` steps, then runs ``schedule(k - steps)``.
 
@@ -67,6 +83,10 @@ def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
         _WARMUP_PARAMS[shape] = shape_params(shape, {})
     if shape == "exponential" and V.is_plain(start) and not start != 0:
         raise ValueError(f"start={start!r}: an exponential warmup needs a non-zero start")
+    if shape == "exponential" and V.is_plain(start):
+        first = _first_value(schedule)  # a geometric ramp to schedule(0) needs it of start's sign
+        if first is not None and not start * first > 0:
+            raise ValueError(f"start={start!r}: an exponential warmup needs schedule(0)={first!r} of the same sign")
     return Warmup._make(schedule=schedule, start=start, steps=steps, shape=shape)
 
 
