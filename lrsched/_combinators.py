@@ -364,7 +364,7 @@ class Cycle(Schedule):
             return c, k - c * q, p
         if isinstance(m, int):
             starts, periods = self._table()
-            if limit is not None:
+            if limit is not None and limit < len(starts):  # (a later limit is past the table's 2**63)
                 end = fit(starts[limit], k)
                 if end is not None:
                     k = xp.minimum(k, end)
