@@ -39,6 +39,25 @@ def timeit(f: Callable, *, repeat: int = 5, warmup: int = 1, number: int = 1) ->
     return statistics.median(samples)
 
 
+def compare(fns: dict, *, repeat: int = 7, number: int = 1) -> dict:
+    """Median seconds per call of each function, sampled round-robin after one warm-up call each.
+
+    Interleaving the competitors puts them under the same machine conditions (cache, memory,
+    other load), so the ratios within one run are fair even when the absolute times drift.
+    """
+    for f in fns.values():
+        _sync(f())
+    samples: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, f in fns.items():
+            t = time.perf_counter()
+            for _ in range(number):
+                r = f()
+            _sync(r)
+            samples[k].append((time.perf_counter() - t) / number)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
 def machine_name() -> str:
     import jax
 
@@ -93,14 +112,19 @@ def bench_dense(sizes, rows, progress):
         s = lrsched.warmup_cosine(peak, total, warm, end=end)
         o = jax.jit(optax.warmup_cosine_decay_schedule(0.0, peak, warm, total, end))
         steps = jnp.arange(n)
-        repeat = 5 if n <= 10**7 else 3
-        t_ls = timeit(lambda s=s, n=n: lrsched.evaluate(s, n), repeat=repeat)
-        t_lsnp = timeit(lambda s=s, n=n: lrsched.evaluate(s, n, backend="numpy"), repeat=repeat)
-        t_ox = timeit(lambda o=o, steps=steps: o(steps), repeat=repeat)
-        t_np = timeit(lambda n=n: _numpy_formula(n), repeat=repeat)
         buf = jnp.zeros(n, jnp.result_type(float))
         copy = jax.jit(lambda x: x + 0)
-        t_floor = timeit(lambda copy=copy, buf=buf: copy(buf), repeat=repeat)
+        t = compare(
+            {
+                "ls": lambda s=s, n=n: lrsched.evaluate(s, n),
+                "lsnp": lambda s=s, n=n: lrsched.evaluate(s, n, backend="numpy"),
+                "ox": lambda o=o, steps=steps: o(steps),
+                "np": lambda n=n: _numpy_formula(n),
+                "floor": lambda copy=copy, buf=buf: copy(buf),
+            },
+            repeat=9 if n <= 10**7 else 3,
+        )
+        t_ls, t_lsnp, t_ox, t_np, t_floor = t["ls"], t["lsnp"], t["ox"], t["np"], t["floor"]
         t_torch = _torch_loop_time(peak, total, warm, end)
         for name, t, peer in [
             ("lrsched.evaluate (jax)", t_ls, None),
@@ -165,14 +189,15 @@ def bench_pieces(rows, progress, n=10**6, counts=(1, 10, 100, 1000)):
         t0 = time.perf_counter()
         _sync(lrsched.evaluate(s, n))
         c_ls = time.perf_counter() - t0
-        t_ls = timeit(lambda s=s: lrsched.evaluate(s, n), repeat=3)
+
         o = jax.jit(
             optax.join_schedules([optax.cosine_decay_schedule(1.0, length)] * p, [length * i for i in range(1, p)])
         )
         t0 = time.perf_counter()
         _sync(o(steps))
         c_ox = time.perf_counter() - t0
-        t_ox = timeit(lambda o=o: o(steps), repeat=3)
+        t = compare({"ls": lambda s=s: lrsched.evaluate(s, n), "ox": lambda o=o: o(steps)}, repeat=5)
+        t_ls, t_ox = t["ls"], t["ox"]
         base = base or t_ls
         rows.append(
             {
@@ -247,6 +272,8 @@ def bench_latency(rows, progress):
 
 
 def bench_adapter(rows, progress):
+    import warnings
+
     try:
         import torch
     except ImportError:
@@ -267,8 +294,10 @@ def bench_adapter(rows, progress):
             return torch.optim.lr_scheduler.CosineAnnealingLR(opt, 10**9)
         return ScheduleLR(opt, lrsched.cosine(1.0, 0.0, 10**9))
 
-    t_t = timeit(make("torch").step, number=20_000)
-    t_l = timeit(make("lrsched").step, number=20_000)
+    with warnings.catch_warnings():  # torch warns when its scheduler steps with no optimizer.step()
+        warnings.simplefilter("ignore")
+        t = compare({"torch": make("torch").step, "lrsched": make("lrsched").step}, number=20_000)
+    t_t, t_l = t["torch"], t["lrsched"]
     rows.append(
         {
             "group": "torch step",
