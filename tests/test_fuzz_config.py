@@ -37,7 +37,7 @@ from lrsched._primitives import _REGISTRY
 from lrsched._schedule import _BUILDERS
 
 FUZZ = settings(
-    max_examples=1500,
+    max_examples=1200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
@@ -400,7 +400,9 @@ def test_mutated_valid_documents(case):
     assert json.dumps(doc) == snapshot  # the document is read, never changed
     if isinstance(out, L.Schedule):
         again = L.from_dict(json.loads(json.dumps(L.to_dict(out))))
-        assert again == out
+        assert L.to_dict(again) == L.to_dict(out)
+        if out._plain:  # (a stack's leaves are arrays, which == compares by identity)
+            assert again == out
         if _moderate(doc):
             _evaluates_finitely(out)
 
