@@ -123,10 +123,10 @@ def test_one_compile_per_structure():
     # a new peak value does not recompile: the values are arguments of the compiled program
     from lrsched import _evaluate as E
 
-    before = E._evaluate_jax._cache_size()
+    before = E._evaluate_packed._cache_size()
     for peak in (0.1, 0.2, 0.3, 0.4):
         lrsched.evaluate(lrsched.warmup_cosine(peak, 2345, 67), 3000)
-    assert E._evaluate_jax._cache_size() - before == 1
+    assert E._evaluate_packed._cache_size() - before == 1
 
 
 def test_stack_and_batched_evaluate():
