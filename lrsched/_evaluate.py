@@ -125,7 +125,12 @@ def _dense_run(s, run, xp):
     pieces = [s.schedules[i] for _, i, _, _ in run]
     # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
     # re-selected from hundreds of scalars at every step as a fused broadcast would do
-    ends = xp.stack([xp.stack([xp.asarray(p.start), xp.asarray(p.end)]) for p in pieces])
+    packed = _TABLES.packed if xp is JX else None
+    if packed is not None and all(id(p.start) in packed[1] and id(p.end) in packed[1] for p in pieces):
+        at = packed[1]
+        ends = packed[0][np.array([[at[id(p.start)], at[id(p.end)]] for p in pieces])]
+    else:
+        ends = xp.stack([xp.stack([xp.asarray(p.start), xp.asarray(p.end)]) for p in pieces])
     return (ends @ xp.stack([xp.asarray(ws), xp.asarray(we)])).reshape(-1)
 
 
@@ -196,6 +201,7 @@ class _TableMode(threading.local):
     mode = "direct"
     items: list = []
     pos = 0
+    packed: tuple | None = None  # (values array, {id(leaf): index}) while a packed schedule traces
 
 
 _TABLES = _TableMode()
@@ -552,17 +558,31 @@ def _packed(s: Schedule):
 
 
 def _unpack(values, treedef):
-    return treedef.unflatten([values[i] for i in range(values.shape[0])])
+    from jax import lax
+
+    n = values.shape[0]
+    parts = lax.split(values, [1] * n) if n else []  # one op with n outputs, not n slices
+    leaves = [p.reshape(()) for p in parts]
+    # where values are gathered again (a run of like ramps) they are taken from ``values`` in one
+    # gather by index: stacking thousands of scalars made XLA's compile time grow quadratically
+    _TABLES.packed = (values, {id(x): i for i, x in enumerate(leaves)})
+    return treedef.unflatten(leaves)
 
 
 @functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3))
 def _tables_packed(values, treedef, start, n):
-    return _tables_jax.__wrapped__(_unpack(values, treedef), None, start, n)
+    try:
+        return _tables_jax.__wrapped__(_unpack(values, treedef), None, start, n)
+    finally:
+        _TABLES.packed = None
 
 
 @functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3, 4))
 def _evaluate_packed(values, treedef, start, n, dtype, items):
-    return _evaluate_jax.__wrapped__(_unpack(values, treedef), start, n, dtype, items)
+    try:
+        return _evaluate_jax.__wrapped__(_unpack(values, treedef), start, n, dtype, items)
+    finally:
+        _TABLES.packed = None
 
 
 def _evaluate_tree(s, treedef, start, n, dtype, items):
