@@ -48,7 +48,7 @@ _WARMUP_PARAMS: dict[str, tuple] = {}
 def _first_value(s) -> float | None:
     """``s(0)`` when it is plain arithmetic; ``None`` with array leaves or a user function inside
     (building a schedule never calls one)."""
-    from ._primitives import Fn
+    from ._fn import Fn
 
     todo = [s]
     while todo:

@@ -116,7 +116,7 @@ def to_dict(schedule: Schedule) -> dict:
 
 
 def _encode_node(s: Schedule) -> dict:
-    from ._primitives import Fn
+    from ._fn import Fn
 
     if isinstance(s, Fn):
         if s.name is None:

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrsched as L
-from lrsched._primitives import _REGISTRY
+from lrsched._fn import _REGISTRY
 from lrsched._schedule import _BUILDERS
 
 FUZZ = settings(

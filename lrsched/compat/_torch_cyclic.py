@@ -10,7 +10,7 @@ import math
 import numbers
 
 from .. import _validate as V
-from .._primitives import fn
+from .._fn import fn
 from .._recipes import _one_cycle_ends, _torch_phases, cyclic, one_cycle
 from .._schedule import Schedule
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import _validate as V
 from .._combinators import chain, cycle, join
-from .._primitives import constant, cosine, exponential, fn, linear, piecewise_constant, ramp
+from .._fn import fn
+from .._primitives import constant, cosine, exponential, linear, piecewise_constant, ramp
 from .._schedule import Schedule
 from ._torch_cyclic import _ANNEAL, _callable
 from ._torch_cyclic import cyclic_lr as cyclic_lr
