@@ -8,6 +8,8 @@ import os
 
 # Must be set before JAX is first imported anywhere in the test session.
 os.environ["JAX_NUMPY_RANK_PROMOTION"] = "raise"
+# Keras (the compat tests, lrsched.keras and its doctest) runs on the JAX backend.
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import jax  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
