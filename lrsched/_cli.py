@@ -1,6 +1,6 @@
 """The ``lrsched`` command line: ``plot``, ``show``, ``bench`` and ``demo``.
 
-A SPEC is a JSON file holding a :func:`lrsched.to_dict` document, that document inline, or a
+A SPEC is a JSON or YAML file holding a :func:`lrsched.to_dict` document, that document inline, or a
 recipe name (``warmup_cosine``, ``wsd``, ... or a peer's ``torch.cosine_annealing_lr``) whose
 arguments come from ``--set key=value``. Bad input gets a one-line error and exit status 2.
 """
@@ -81,7 +81,10 @@ def _recipe(name: str):
     if peer is None:
         if fname in RECIPES:
             return getattr(lrsched, fname)
-        raise SpecError(f"SPEC={name!r}: unknown recipe (recipes: {', '.join(RECIPES)}; or a peer's, as torch.step_lr)")
+        raise SpecError(
+            f"SPEC={name!r}: unknown recipe{_did_you_mean(fname, RECIPES)} "
+            f"(recipes: {', '.join(RECIPES)}; or a peer's, as torch.step_lr)"
+        )
     if peer not in PEERS:
         raise SpecError(f"SPEC={name!r}: unknown peer {peer!r} (peers: {', '.join(PEERS)})")
     try:
@@ -95,8 +98,74 @@ def _recipe(name: str):
         public = [n for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == mod.__name__]
     public = [n for n in public if not n.startswith("_")]
     if fname not in public:
-        raise SpecError(f"SPEC={name!r}: not in lrsched.compat.{peer} (it has: {', '.join(sorted(public))})")
+        raise SpecError(
+            f"SPEC={name!r}: not in lrsched.compat.{peer}{_did_you_mean(fname, public)} "
+            f"(it has: {', '.join(sorted(public))})"
+        )
     return getattr(mod, fname)
+
+
+def _did_you_mean(word, options) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``options`` (difflib's ratio), else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_keys(name, f, kwargs) -> None:
+    """Unknown ``--set`` keys are reported by name (with the closest argument) before anything
+    is reported missing: a misspelt required key is a typo, not an omission."""
+    params = inspect.signature(f).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    names = [n for n, p in params.items() if p.kind is not p.VAR_POSITIONAL]
+    for key in kwargs:
+        if key not in names:
+            raise SpecError(
+                f"--set {key}: not an argument of {name}{_did_you_mean(key, names)} (arguments: {_signature(f)})"
+            )
+
+
+def _load_json(text, where):
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise SpecError(f"{where}: not valid JSON ({e})") from None
+
+
+def _load_yaml(text, where):
+    try:
+        import yaml
+    except ImportError:
+        raise SpecError(
+            f"{where}: reading YAML needs PyYAML (pip install pyyaml); or write the document as JSON"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise SpecError(f"{where}: not valid YAML ({' '.join(str(e).split())})") from None
+
+
+_FLOAT_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+def _yaml_number_hint(doc) -> str:
+    """PyYAML follows YAML 1.1, where ``3e-5`` (no dot) is a string, not a number: name such values."""
+    found: list[str] = []
+    todo = [doc]
+    while todo and len(found) < 3:
+        x = todo.pop()
+        if isinstance(x, dict):
+            todo.extend(x.values())
+        elif isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, str) and _FLOAT_TEXT.match(x):
+            found.append(x)
+    if not found:
+        return ""
+    fixed = re.sub(r"^([+-]?\d+)([eE])", r"\1.0\2", found[0])
+    return f" (YAML reads {', '.join(repr(f) for f in found)} as text, not a number: write a decimal point, as {fixed})"
 
 
 def _signature(f) -> str:
@@ -115,29 +184,28 @@ def load_spec(spec: str, sets=None):
     import lrsched
 
     kwargs = parse_set(sets)
-    text = None
+    text, yaml = None, False
     if spec.lstrip().startswith("{"):
         text, where = spec, "inline JSON"
-    elif spec.endswith(".json") or os.sep in spec or (spec not in RECIPES and os.path.isfile(spec)):
+    elif spec.endswith((".json", ".yaml", ".yml")) or os.sep in spec or (spec not in RECIPES and os.path.isfile(spec)):
         try:
             with open(spec, encoding="utf-8") as f:
                 text = f.read()
         except OSError as e:
             raise SpecError(f"SPEC={spec!r}: cannot read it ({e.strerror or e})") from None
-        where = spec
+        where, yaml = spec, spec.endswith((".yaml", ".yml"))
     if text is not None:
         if kwargs:
-            raise SpecError("--set applies to a recipe name; edit the JSON document instead")
-        try:
-            doc = json.loads(text)
-        except ValueError as e:
-            raise SpecError(f"{where}: not valid JSON ({e})") from None
+            raise SpecError("--set applies to a recipe name; edit the document instead")
+        doc = _load_yaml(text, where) if yaml else _load_json(text, where)
         try:
             s = lrsched.from_dict(doc)
         except (ValueError, TypeError, RecursionError) as e:
-            raise SpecError(f"{where}: {e}") from None
+            hint = _yaml_number_hint(doc) if yaml else ""
+            raise SpecError(f"{where}: {e}{hint}") from None
     else:
         f = _recipe(spec)
+        _check_keys(spec, f, kwargs)
         try:
             inspect.signature(f).bind(**kwargs)
         except TypeError as e:
@@ -239,12 +307,29 @@ def _plot(args) -> int:
     plot(s, args.num_steps, ax=ax, log_y=args.log_y, start=args.start)
     title = repr(s)
     ax.set_title(title if len(title) <= 90 else title[:87] + "...", fontsize=9)
+    out = args.output or _default_png(args.spec, s)
     try:
-        fig.savefig(args.output, dpi=args.dpi)
+        fig.savefig(out, dpi=args.dpi)
     except (OSError, ValueError) as e:
-        raise SpecError(f"-o {args.output}: cannot write it ({e})") from None
-    print(f"wrote {args.output}")
+        raise SpecError(f"-o {out}: cannot write it ({e})") from None
+    print(f"wrote {os.path.abspath(out)}")
     return 0
+
+
+def _default_png(spec: str, s) -> str:
+    """Where ``plot`` writes without ``-o``: ``<recipe>.png``, ``<file name>.png`` or, for inline
+    JSON, ``<its type>.png``, in the working directory."""
+    if spec.lstrip().startswith("{"):
+        stem = type(s).__name__.lower()
+        try:
+            t = json.loads(spec).get("type")
+        except (ValueError, AttributeError):
+            t = None
+        if isinstance(t, str) and re.fullmatch(r"[A-Za-z0-9_.]{1,64}", t):
+            stem = t
+    else:
+        stem = os.path.splitext(os.path.basename(spec))[0] or "schedule"
+    return f"{stem}.png"
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,11 +617,14 @@ def _spec_args(p):
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = _Parser(prog="lrsched", description="Learning-rate schedules as pure functions.")
+    p.add_argument("--version", action="version", version=f"lrsched {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="{plot,show,bench,demo}")
     pl = sub.add_parser("plot", help="plot a schedule to an image file")
     _spec_args(pl)
-    pl.add_argument("-o", "--output", required=True, metavar="FILE.png", help="the image to write")
+    pl.add_argument("-o", "--output", metavar="FILE.png", help="the image to write (default: SPEC's name .png, here)")
     pl.add_argument("--log-y", action="store_true", help="a logarithmic y axis")
     pl.add_argument("--dpi", type=_positive, default=120)
     pl.set_defaults(func=_plot)
@@ -553,6 +641,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _unknown_option(args, extra) -> str:
+    """The message for options argparse does not know; ``--peak 1e-3`` is a recipe argument."""
+    first = extra[0]
+    if first.startswith("--") and args.command in ("plot", "show") and len(first) > 2:
+        key, eq, value = first[2:].partition("=")
+        if not eq and len(extra) > 1 and not extra[1].startswith("--"):
+            value = extra[1]
+        if key.replace("-", "_").isidentifier():
+            return (
+                f"unrecognized option {first}: recipe arguments are given with --set, "
+                f"as --set {key.replace('-', '_')}={value or 'VALUE'}"
+            )
+    return f"unrecognized arguments: {' '.join(extra)} (see lrsched {args.command} --help)"
+
+
 def main(argv=None) -> int:
     """Run the ``lrsched`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -560,9 +663,11 @@ def main(argv=None) -> int:
         if argv[:1] == ["bench"]:
             return _bench(argv[1:])
         try:
-            args = parser().parse_args(argv)
+            args, extra = parser().parse_known_args(argv)
         except SystemExit as e:
             return e.code if isinstance(e.code, int) else EXIT_USAGE
+        if extra:
+            raise SpecError(_unknown_option(args, extra))
         return args.func(args)
     except SpecError as e:
         sys.stderr.write(f"lrsched: error: {e}\n")

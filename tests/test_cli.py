@@ -175,7 +175,10 @@ def test_top_level_help(capsys):
         (["show", "nope", "-n", "10"], "unknown recipe"),
         (["show", "warmup_cosine", "-n", "10"], "missing a required argument: 'peak'"),
         (["show", "warmup_cosine", *WC[:4], "--set", "warmup_steps=-3", "-n", "10"], "warmup_steps=-3: must be >= 0"),
-        (["show", "warmup_cosine", *WC, "--set", "bogus=1", "-n", "10"], "unexpected keyword argument 'bogus'"),
+        (
+            ["show", "warmup_cosine", *WC, "--set", "bogus=1", "-n", "10"],
+            "--set bogus: not an argument of warmup_cosine",
+        ),
         (["show", "warmup_cosine", "--set", "peak", "-n", "10"], "expected key=value"),
         (["show", "warmup_cosine", "--set", "peak=1", "--set", "peak=2", "-n", "10"], "given twice"),
         (
@@ -193,7 +196,7 @@ def test_top_level_help(capsys):
         (["show", "wsd", "-n", "1000000000"], "at most 100,000,000 steps"),
         (["show", "wsd", "-n", "5", "--start", "-1"], "must be >= 0"),
         (["show", "wsd"], "required: -n/--num-steps"),
-        (["plot", "wsd", "-n", "10"], "required: -o/--output"),
+        (["plot", "wsd", "-n", "10", "-o"], "expected one argument"),
         (["frobnicate"], "invalid choice"),
         ([], "required: "),
     ],
@@ -257,3 +260,83 @@ def test_demo(tmp_path, capsys):
     assert "max |lr - schedule(k)| over all updates: 0.0e+00" in text
     for who in ("lrsched schedule(k)", "optax schedule, eager", "optax schedule, jit", "optax, jit over jnp.arange"):
         assert who in text
+
+
+# -- first-hour conveniences: --version, did-you-mean, --set hints, default plot name, YAML ---------
+def test_version(capsys):
+    from importlib.metadata import version
+
+    import lrsched
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"lrsched {lrsched.__version__}" == f"lrsched {version('lrsched')}"
+
+
+@pytest.mark.parametrize(
+    "spec, suggestion",
+    [
+        ("warmup_cosin", "warmup_cosine"),
+        ("one_cylce", "one_cycle"),
+        ("torch.cosine_anealing_lr", "cosine_annealing_lr"),
+    ],
+)
+def test_misspelt_recipe_gets_did_you_mean(capsys, spec, suggestion):
+    assert main(["show", spec, "-n", "10"]) == 2
+    err = capsys.readouterr().err
+    assert f"did you mean {suggestion!r}?" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("typo, meant", [("peek", "peak"), ("total_step", "total_steps"), ("warmup", "warmup_steps")])
+def test_misspelt_set_key_is_unknown_not_missing(capsys, typo, meant):
+    sets = {"peak": "1", "total_steps": "100", "warmup_steps": "10"}
+    sets[typo] = sets.pop(meant)
+    argv = ["show", "warmup_cosine", "-n", "10"] + [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--set {typo}: not an argument of warmup_cosine; did you mean {meant!r}?" in err
+    assert "missing" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, hint",
+    [
+        (["show", "warmup_cosine", "--peak", "1e-3", "-n", "10"], "--set peak=1e-3"),
+        (["show", "sgdr", "--period-mult=2", "-n", "10"], "--set period_mult=2"),
+        (["plot", "wsd", "-n", "10", "--total_steps", "100"], "--set total_steps=100"),
+    ],
+)
+def test_option_instead_of_set_gets_a_hint(capsys, argv, hint):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "recipe arguments are given with --set" in err and hint in err
+
+
+def test_plot_without_output_writes_a_named_png_here(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", "warmup_cosine", *WC, "-n", "100"]) == 0
+    out = capsys.readouterr().out
+    path = tmp_path / "warmup_cosine.png"
+    assert path.read_bytes()[:8] == PNG
+    assert out.strip() == f"wrote {path}"
+    doc = json.dumps({"type": "ramp", "start": 1.0, "end": 0.0, "steps": 10})
+    assert main(["plot", doc, "-n", "20"]) == 0
+    assert (tmp_path / "ramp.png").read_bytes()[:8] == PNG
+
+
+def test_yaml_file_and_its_number_trap(capsys, tmp_path):
+    pytest.importorskip("yaml")
+    good = tmp_path / "s.yaml"
+    good.write_text("type: ramp\nstart: 1.0\nend: 0.0\nsteps: 10\nshape: linear\n")
+    assert main(["show", str(good), "-n", "11"]) == 0
+    rows = table(capsys.readouterr().out)
+    assert rows[0][0] == 1.0 and rows[10][0] == 0.0
+    trap = tmp_path / "t.yml"
+    trap.write_text("type: ramp\nstart: 3e-5\nend: 0.0\nsteps: 10\nshape: linear\n")
+    assert main(["show", str(trap), "-n", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "YAML reads '3e-5' as text" in err and "3.0e-5" in err
+    bad = tmp_path / "b.yaml"
+    bad.write_text("type: [ramp\n")
+    assert main(["show", str(bad), "-n", "10"]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
