@@ -4,12 +4,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 
 .PHONY: test demo bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,torch,plot]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,torch,plot,keras,yaml]'
 	touch $(STAMP)
 
 test: $(STAMP) lint
@@ -20,7 +21,13 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check lrsched tests benchmarks
 	$(PY) -m mypy
 
-demo: $(STAMP)
+# the demo needs only torch, matplotlib and scikit-learn (its digits data), not the dev set
+$(DEMO_STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(PY) -m lrsched demo
 
 bench: $(STAMP)
