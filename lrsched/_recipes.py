@@ -10,9 +10,17 @@ from ._primitives import constant, inverse_sqrt, linear, ramp, shape_params
 from ._schedule import Schedule
 
 
+def _whole(name, v, **kw):
+    """A recipe's duration: a whole number of steps (``1e4`` is taken as ``10000``; ``100.5`` is refused)."""
+    v = V.steps(name, v, **kw)
+    if isinstance(v, float):
+        raise TypeError(f"{name}={v!r}: must be a whole number of steps")
+    return v
+
+
 def _decay_steps(total_steps, warmup_steps):
-    total_steps = V.steps("total_steps", total_steps)
-    warmup_steps = V.steps("warmup_steps", warmup_steps)
+    total_steps = _whole("total_steps", total_steps)
+    warmup_steps = _whole("warmup_steps", warmup_steps)
     if warmup_steps > total_steps:
         raise ValueError(f"warmup_steps={warmup_steps!r}: must be <= total_steps={total_steps!r}")
     return total_steps, warmup_steps
@@ -33,6 +41,13 @@ def warmup_cosine(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Sch
     ``total_steps`` includes the warmup. With ``warmup_steps == total_steps`` there is no decay:
     the warmup rises towards ``peak`` and the value is ``end`` from ``total_steps`` on.
 
+    Args:
+        peak: the value at the end of the warmup, where the cosine starts.
+        total_steps: the whole length, warmup included (a whole number of steps).
+        warmup_steps: the linear warmup's length (``<= total_steps``; 0 for none).
+        start: the value at step 0.
+        end: the value at ``total_steps`` and after.
+
     Reference: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983; Goyal et al.,
     https://arxiv.org/abs/1706.02677 (the linear warmup).
 
@@ -47,6 +62,13 @@ def warmup_cosine(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Sch
 
 def warmup_linear(peak, total_steps, warmup_steps, *, start=0.0, end=0.0) -> Schedule:
     """Linear warmup from ``start`` to ``peak``, then a linear decay to ``end`` at ``total_steps``.
+
+    Args:
+        peak: the value at the end of the warmup, where the decay starts.
+        total_steps: the whole length, warmup included (a whole number of steps).
+        warmup_steps: the warmup's length (``<= total_steps``; 0 for none).
+        start: the value at step 0.
+        end: the value at ``total_steps`` and after.
 
     Example:
         >>> import lrsched
@@ -82,9 +104,11 @@ def wsd(peak, total_steps, warmup_steps, decay_steps, *, start=0.0, end=0.0, dec
     total_steps, warmup_steps = _decay_steps(total_steps, warmup_steps)
     if isinstance(decay_steps, float) and not float(decay_steps).is_integer():
         if not 0.0 < decay_steps < 1.0:
-            raise ValueError(f"decay_steps={decay_steps!r}: a fraction must be in (0, 1)")
+            raise ValueError(
+                f"decay_steps={decay_steps!r}: must be a whole number of steps, or a fraction of total_steps in (0, 1)"
+            )
         decay_steps = round(decay_steps * total_steps)
-    decay_steps = V.steps("decay_steps", decay_steps, allow_float=False)
+    decay_steps = _whole("decay_steps", decay_steps)
     stable = total_steps - warmup_steps - decay_steps
     if stable < 0:
         raise ValueError(
@@ -114,6 +138,15 @@ def one_cycle(
     the final anneal. Phase ends may fall between steps, or before step 0 when
     ``pct_start * total_steps < 1`` (step 0 then sees the anneal part-way), exactly as in torch.
 
+    Args:
+        peak: the highest value (torch's ``max_lr``).
+        total_steps: the number of updates in the cycle (a whole number, > 0).
+        pct_start: the fraction of ``total_steps`` spent rising, in (0, 1).
+        div_factor: ``peak / div_factor`` is the starting value.
+        final_div_factor: the last value is the start divided by this.
+        anneal: ``"cosine"`` or ``"linear"`` phases.
+        three_phase: come back down to the start before the final anneal (fastai's variant).
+
     Reference: Smith & Topin, *Super-Convergence*, https://arxiv.org/abs/1708.07120.
 
     Example:
@@ -122,7 +155,7 @@ def one_cycle(
         >>> round(s(0), 6), s(49.5), round(s(100), 9)
         (0.1, 1.0, 1e-05)
     """
-    total_steps = V.steps("total_steps", total_steps, positive=True, allow_float=False)
+    total_steps = _whole("total_steps", total_steps, positive=True)
     peak = V.value("peak", peak)
     pct_start = V.value("pct_start", pct_start)
     if not 0.0 < pct_start < 1.0:
@@ -184,6 +217,15 @@ def sgdr(peak, period, *, period_mult=1, end=0.0, decay=1.0, warmup_steps=0, lim
     restarted with periods growing by ``period_mult`` and peaks scaled by ``decay`` per cycle,
     after an optional linear warmup.
 
+    Args:
+        peak: the first cycle's top value.
+        period: the first cycle's length in steps (> 0).
+        period_mult: each cycle is this much longer than the one before (>= 1; torch's ``T_mult``).
+        end: the bottom of every cycle (torch's ``eta_min``).
+        decay: each cycle's top is this times the previous one's.
+        warmup_steps: a linear warmup from 0 to ``peak`` before the first cycle.
+        limit: the number of cycles (``None``: no end); after them the value holds at ``end``.
+
     Reference: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983.
 
     Example:
@@ -193,8 +235,8 @@ def sgdr(peak, period, *, period_mult=1, end=0.0, decay=1.0, warmup_steps=0, lim
         [1.0, 0.5, 1.0, 0.5, 1.0]
     """
     peak = V.value("peak", peak)
-    warmup_steps = V.steps("warmup_steps", warmup_steps)
-    one = ramp(peak, end, V.steps("period", period, positive=True), "cosine")
+    warmup_steps = _whole("warmup_steps", warmup_steps)
+    one = ramp(peak, end, _whole("period", period, positive=True), "cosine")
     return warmup(cycle(one, period, period_mult=period_mult, decay=decay, limit=limit), warmup_steps)
 
 
@@ -203,6 +245,14 @@ def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", g
 
     Modes: ``"triangular"`` (constant amplitude), ``"triangular2"`` (amplitude halves each cycle),
     ``"exp_range"`` (amplitude scaled by ``gamma ** k``).
+
+    Args:
+        low: the bottom of each triangle (torch's ``base_lr``).
+        high: the top of the first triangle (torch's ``max_lr``).
+        step_size_up: steps from ``low`` up to the top (> 0).
+        step_size_down: steps back down (default: ``step_size_up``).
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+        gamma: the per-step amplitude factor of ``"exp_range"`` (> 0).
 
     Reference: Smith, *Cyclical Learning Rates for Training Neural Networks*,
     https://arxiv.org/abs/1506.01186.
@@ -213,8 +263,8 @@ def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", g
         >>> s(0), s(10), s(20), s(30)
         (0.1, 1.1, 0.1, 0.6)
     """
-    up = V.steps("step_size_up", step_size_up, positive=True)
-    down = up if step_size_down is None else V.steps("step_size_down", step_size_down, positive=True)
+    up = _whole("step_size_up", step_size_up, positive=True)
+    down = up if step_size_down is None else _whole("step_size_down", step_size_down, positive=True)
     V.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     gamma = V.value("gamma", gamma, positive=True)
     low, high = V.value("low", low), V.value("high", high)
@@ -234,6 +284,10 @@ def noam(peak, warmup_steps) -> Schedule:
     This is ``d_model**-0.5 * min(k * w**-1.5, k**-0.5)`` with the constant folded into ``peak``
     (``peak = (d_model * warmup_steps) ** -0.5`` gives the paper's values), counted from update 0.
 
+    Args:
+        peak: the value at ``warmup_steps``, the top.
+        warmup_steps: the linear warmup's length (> 0), also the decay's time scale.
+
     Reference: Vaswani et al., https://arxiv.org/abs/1706.03762.
 
     Example:
@@ -243,13 +297,21 @@ def noam(peak, warmup_steps) -> Schedule:
         (0.5, 1.0, 0.5)
     """
     peak = V.value("peak", peak)
-    warmup_steps = V.steps("warmup_steps", warmup_steps, positive=True)
+    warmup_steps = _whole("warmup_steps", warmup_steps, positive=True)
     return warmup(inverse_sqrt(peak, warmup_steps), warmup_steps)
 
 
 def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, final_scale=0.01) -> Schedule:
     """Tri-stage (wav2vec 2.0 / fairseq): linear warmup from ``init_scale * peak``, hold ``peak``,
     exponential decay to ``final_scale * peak``, then hold that.
+
+    Args:
+        peak: the held value.
+        warmup_steps: the linear warmup's length.
+        hold_steps: how long ``peak`` is held.
+        decay_steps: the exponential decay's length.
+        init_scale: the value at step 0 is ``init_scale * peak``.
+        final_scale: the value after the decay is ``final_scale * peak`` (> 0).
 
     Reference: Park et al., *SpecAugment*, https://arxiv.org/abs/1904.08779.
 
@@ -262,8 +324,8 @@ def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, f
     peak = V.value("peak", peak)
     init_scale = V.value("init_scale", init_scale)
     final_scale = V.value("final_scale", final_scale, positive=True)
-    hold = V.steps("hold_steps", hold_steps)
-    decay = V.steps("decay_steps", decay_steps)
-    warmup_steps = V.steps("warmup_steps", warmup_steps)
+    hold = _whole("hold_steps", hold_steps)
+    decay = _whole("decay_steps", decay_steps)
+    warmup_steps = _whole("warmup_steps", warmup_steps)
     body = join([constant(peak), ramp(peak, peak * final_scale, decay, "exponential")], [hold])
     return warmup(body, warmup_steps, start=peak * init_scale)
