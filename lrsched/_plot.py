@@ -174,7 +174,8 @@ def plot(schedules, num_steps, *, ax=None, log_y=False, start=0):
     Args:
         schedules: a :class:`Schedule`, or a dict mapping labels to schedules (a legend is drawn).
         num_steps: how many steps to plot (>= 1).
-        ax: the matplotlib ``Axes`` to draw into (default: the current axes, ``plt.gca()``).
+        ax: the matplotlib ``Axes`` to draw into (default: the current axes, ``plt.gca()``; a
+            fresh current figure gets matplotlib's constrained layout, so no label is cut off).
         log_y: a logarithmic y axis.
         start: the first step plotted (>= 0).
 
@@ -206,6 +207,10 @@ def plot(schedules, num_steps, *, ax=None, log_y=False, start=0):
     if ax is None:
         import matplotlib.pyplot as plt
 
+        fig = plt.gcf()
+        if not fig.axes and fig.get_layout_engine() is None:
+            # a fresh default figure: lay it out so the y label and long tick labels are not cut off
+            fig.set_layout_engine("constrained")
         ax = plt.gca()
     elif not isinstance(ax, matplotlib.axes.Axes):
         raise TypeError(f"ax={ax!r}: expected a matplotlib Axes")

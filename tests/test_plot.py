@@ -194,3 +194,18 @@ def test_import_lrsched_does_not_import_matplotlib():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("peak", [3e-4, 1.0, 12345.0])
+def test_default_figure_keeps_its_labels_inside(peak):
+    plt.close("all")
+    ax = lrsched.plot(lrsched.warmup_cosine(peak, 1000, 100), 1000)
+    fig = ax.figure
+    try:
+        fig.canvas.draw()
+        inside = fig.bbox
+        drawn = ax.get_tightbbox(fig.canvas.get_renderer())  # axes, tick labels and axis labels
+        assert drawn.x0 >= inside.x0 and drawn.y0 >= inside.y0
+        assert drawn.x1 <= inside.x1 and drawn.y1 <= inside.y1
+    finally:
+        plt.close(fig)
