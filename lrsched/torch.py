@@ -17,8 +17,11 @@ import numbers
 import warnings
 from typing import Any
 
-import torch
-from torch.optim.lr_scheduler import LRScheduler
+try:
+    import torch
+    from torch.optim.lr_scheduler import LRScheduler
+except ImportError as e:  # the adapter is an optional extra
+    raise ImportError(f"lrsched.torch needs PyTorch: pip install 'lrsched[torch]' ({e})") from e
 
 from ._plateau import Plateau, PlateauState
 from ._schedule import Schedule
