@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
 import sys
 import threading
 import tracemalloc
@@ -11,6 +13,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import lrsched
 from lrsched.compat import torch as C
 
 
@@ -155,3 +158,69 @@ def test_schedule_lr_resumes_a_running_product_at_a_large_step():
         assert opt.param_groups[0]["lr"] == expected[k]
     assert peak_bytes(lambda: sched.set_step(k0 - 12_345)) < 2**20
     assert opt.param_groups[0]["lr"] == expected[k0 - 12_345]
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate: bounded caches, keyed on x64
+# --------------------------------------------------------------------------------------------
+def test_evaluate_keeps_at_most_maxsize_compiled_programs():
+    from lrsched import _evaluate as E
+
+    bound = E._PROGRAMS.maxsize
+    for steps in range(100, 100 + bound + 40):  # more distinct structures than the bound
+        s = lrsched.warmup_cosine(1.0, steps, 10)
+        np.testing.assert_allclose(
+            np.asarray(lrsched.evaluate(s, 50, start=steps - 25)),
+            s(np.arange(steps - 25, steps + 25)),
+            rtol=1e-5,
+            atol=1e-7,
+        )
+        assert len(E._PROGRAMS) <= bound
+    assert len(E._PROGRAMS) == bound
+
+
+def test_evaluate_reuses_a_program_and_retraces_an_evicted_one(monkeypatch):
+    from lrsched import _evaluate as E
+
+    monkeypatch.setattr(E, "_PROGRAMS", E._Programs(maxsize=3))
+    shapes = [lrsched.cosine(1.0, 0.0, n) for n in (3000, 3001, 3002, 3003)]
+    for s in shapes[:3]:
+        lrsched.evaluate(s, 2500)
+    assert E._PROGRAMS.traces == 3
+    lrsched.evaluate(shapes[0], 2500)  # kept: no new trace, and now the most recent
+    assert E._PROGRAMS.traces == 3
+    lrsched.evaluate(shapes[3], 2500)  # drops shapes[1], the least recently used
+    assert E._PROGRAMS.traces == 4 and len(E._PROGRAMS) == 3
+    lrsched.evaluate(shapes[0], 2500)
+    assert E._PROGRAMS.traces == 4
+    lrsched.evaluate(shapes[1], 2500)
+    assert E._PROGRAMS.traces == 5 and len(E._PROGRAMS) == 3
+
+
+_X64_SCRIPT = r"""
+import json, jax, numpy as np
+import lrsched
+cases = {
+    "exp_long": lrsched.ramp(1.0, 1e-3, 3 * 10**9, "exponential"),
+    "cosine": lrsched.cosine(1.0, 0.0, 10**5),
+    "exponential": lrsched.exponential(1.0, 0.5, 3 * 10**9),
+    "join": lrsched.join([lrsched.cosine(1.0, 0.5, 4000), lrsched.ramp(0.5, 0.1, 3 * 10**9, "exponential")], [4000]),
+}
+out = {}
+for flag in (False, True, False, True):
+    jax.config.update("jax_enable_x64", flag)
+    for name, s in cases.items():
+        got = lrsched.evaluate(s, 5000, start=3)
+        ref = s(np.arange(3, 5003))
+        out.setdefault(name, []).append([str(got.dtype), float(np.max(np.abs(np.asarray(got, np.float64) - ref)))])
+print(json.dumps(out))
+"""
+
+
+def test_evaluate_after_switching_x64_mid_process():
+    r = subprocess.run([sys.executable, "-c", _X64_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    for name, runs in res.items():
+        assert [d for d, _ in runs] == ["float32", "float64", "float32", "float64"], name
+        assert all(err < (1e-6 if d == "float32" else 1e-12) for d, err in runs), (name, runs)
