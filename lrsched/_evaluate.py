@@ -2,8 +2,9 @@
 
 ``evaluate`` is the fast path: the steps are generated inside the compiled computation (an iota,
 never an array read from memory), every piece of a join is evaluated only over its own range of
-steps, and the compiled program is cached per schedule structure (the float values are arguments,
-so a new peak value does not recompile).
+steps, and the compiled program is cached per schedule structure, window (``start`` and
+``num_steps``), dtype and ``jax_enable_x64`` (the float values are arguments, so a new peak value
+does not recompile); at most 64 programs are kept, the least recently used is dropped first.
 """
 
 from __future__ import annotations
@@ -566,15 +567,18 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     """The schedule's values at steps ``start .. start + num_steps - 1`` as one array.
 
     This is the fast path for dense evaluation: with ``backend="jax"`` one compiled program
-    (cached per schedule structure) generates the steps itself and evaluates each piece of a
-    join only over its own range. ``backend="numpy"`` gives a NumPy float64 array.
+    (cached per schedule structure, ``start``, ``num_steps`` and ``dtype``; a new ``start``
+    compiles again) generates the steps itself and evaluates each piece of a join only over its
+    own range. ``backend="numpy"`` gives a NumPy float64 array.
 
     Args:
         schedule: a schedule, or a batch from :func:`stack` (the result is then ``(batch, num_steps)``).
         num_steps: how many steps (>= 0).
         start: the first step (>= 0).
         backend: ``"jax"`` or ``"numpy"``.
-        dtype: the output dtype (default: JAX's default float, or float64 for NumPy).
+        dtype: the output dtype, None or a real floating dtype (float16, bfloat16, float32,
+            float64; default: JAX's default float, or float64 for NumPy). Under JAX without
+            x64, float64 gives float32 with JAX's warning. Anything else raises ``TypeError``.
 
     Example:
         >>> import lrsched
