@@ -2,14 +2,15 @@
 
 ``evaluate`` is the fast path: the steps are generated inside the compiled computation (an iota,
 never an array read from memory), every piece of a join is evaluated only over its own range of
-steps, and the compiled program is cached per schedule structure (the float values are arguments,
-so a new peak value does not recompile).
+steps, and the compiled program is cached per schedule structure, window (``start`` and
+``num_steps``), dtype and ``jax_enable_x64`` (the float values are arguments, so a new peak value
+does not recompile); at most 64 programs are kept, the least recently used is dropped first.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -471,34 +472,113 @@ def _with_tables(mode, items, f):
         t.mode, t.items, t.pos = saved
 
 
-@functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3))
-def _tables_jax(s, treedef, start, n):
-    items: list = []
-    _with_tables("record", items, lambda: _dense_any(s, start, n))
-    return items
+class _Program:
+    """The two compiled programs of one evaluation: the computed tables, then the values."""
+
+    def __init__(self, plain, treedef, start, n, dtype):
+        import jax
+        import jax.numpy as jnp
+
+        out_dtype = dtype if dtype is not None else jnp.result_type(float)
+
+        def schedule(arg):
+            return _unpack(arg, treedef) if plain else arg
+
+        def tables(arg):
+            try:
+                items: list = []
+                _with_tables("record", items, lambda: _dense_any(schedule(arg), start, n))
+                return items
+            finally:
+                _TABLES.packed = None
+
+        def run(arg, items):
+            _PROGRAMS.traces += 1
+            try:
+                out = _with_tables("replay", list(items), lambda: _dense_any(schedule(arg), start, n))
+                return out.astype(out_dtype)
+            finally:
+                _TABLES.packed = None
+
+        self.tables, self.run = jax.jit(tables), jax.jit(run)
+        self.needs_tables: bool | None = None  # known after the first call
+
+    def __call__(self, arg):
+        if self.needs_tables is False:
+            return self.run(arg, [])
+        items = self.tables(arg)
+        self.needs_tables = bool(items)
+        return self.run(arg, items)
 
 
-@functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3))
-def _evaluate_jax(s, start, n, dtype, items):
-    import jax.numpy as jnp
+class _Programs:
+    """Compiled programs by key, at most ``maxsize`` of them; the least recently used is dropped.
 
-    out = _with_tables("replay", list(items), lambda: _dense_any(s, start, n))
-    return out.astype(dtype) if dtype is not None else out.astype(jnp.result_type(float))
+    A dropped program takes its compiled executables with it, so memory stays bounded however
+    many distinct structures are evaluated. ``traces`` counts the value programs traced.
+    """
+
+    def __init__(self, maxsize):
+        self.maxsize = maxsize
+        self.traces = 0
+        self._programs: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self):
+        return len(self._programs)
+
+    def get(self, key, make):
+        with self._lock:
+            program = self._programs.get(key)
+            if program is not None:
+                self._programs.move_to_end(key)
+                return program
+        program = make()
+        with self._lock:
+            program = self._programs.setdefault(key, program)
+            while len(self._programs) > self.maxsize:
+                self._programs.popitem(last=False)
+        return program
+
+
+_PROGRAMS = _Programs(maxsize=64)
+_FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def _float_dtype(dtype):
+    """``dtype`` as a NumPy dtype when it names a real floating type; None stays None."""
+    if dtype is None:
+        return None
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        if dtype != "bfloat16":
+            d = None
+        else:
+            import ml_dtypes
+
+            d = np.dtype(ml_dtypes.bfloat16)
+    if d is None or d.name not in _FLOAT_DTYPES:
+        raise TypeError(f"dtype={dtype!r}: expected None or a real floating dtype ({', '.join(_FLOAT_DTYPES)})")
+    return d.newbyteorder("=")
 
 
 def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     """The schedule's values at steps ``start .. start + num_steps - 1`` as one array.
 
     This is the fast path for dense evaluation: with ``backend="jax"`` one compiled program
-    (cached per schedule structure) generates the steps itself and evaluates each piece of a
-    join only over its own range. ``backend="numpy"`` gives a NumPy float64 array.
+    (cached per schedule structure, ``start``, ``num_steps`` and ``dtype``; a new ``start``
+    compiles again) generates the steps itself and evaluates each piece of a join only over its
+    own range. ``backend="numpy"`` gives a NumPy float64 array.
 
     Args:
         schedule: a schedule, or a batch from :func:`stack` (the result is then ``(batch, num_steps)``).
         num_steps: how many steps (>= 0).
         start: the first step (>= 0).
         backend: ``"jax"`` or ``"numpy"``.
-        dtype: the output dtype (default: JAX's default float, or float64 for NumPy).
+        dtype: the output dtype, None or a real floating dtype (float16, bfloat16, float32,
+            float64; default: JAX's default float, or float64 for NumPy). Under JAX without
+            x64, float64 gives float32 with JAX's warning. Anything else raises ``TypeError``.
 
     Example:
         >>> import lrsched
@@ -510,6 +590,7 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     V.choice("backend", backend, ("jax", "numpy"))
+    dtype = _float_dtype(dtype)
     hi = _step_hi(NP if backend == "numpy" else JX)
     if start + max(num_steps, 1) - 1 > hi:
         hint = "" if hi > 2**31 else "; enable jax_enable_x64 (jax.config.update) or use backend='numpy'"
@@ -521,26 +602,17 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
             raise ValueError("backend='numpy': the schedule has JAX array leaves; use backend='jax'")
         out = np.ascontiguousarray(dense(schedule, start, num_steps, NP), dtype=np.float64)
         return out.astype(dtype) if dtype is not None else out
-    if dtype is not None:
-        dtype = np.dtype(dtype)
     if schedule._plain:
         # one array argument instead of one per value: a join of 1000 pieces would otherwise pay
         # for 2000 scalar arguments at every call
-        treedef, values = _packed(schedule)
-        arg: Any = values
-        tables, run = _tables_packed, _evaluate_packed
+        treedef, arg = _packed(schedule)
     else:
         import jax
 
-        treedef, arg, tables, run = jax.tree_util.tree_structure(schedule), schedule, _tables_jax, _evaluate_tree
-    key = (treedef, start, num_steps)
-    if key in _NO_TABLES:
-        items: list = []
-    else:
-        items = tables(arg, treedef, start, num_steps)
-        if not items:
-            _NO_TABLES.add(key)
-    return run(arg, treedef, start, num_steps, dtype, items)
+        treedef, arg = jax.tree_util.tree_structure(schedule), schedule
+    plain = bool(schedule._plain)
+    key = (plain, treedef, start, num_steps, dtype, _x64())
+    return _PROGRAMS.get(key, lambda: _Program(plain, treedef, start, num_steps, dtype))(arg)
 
 
 def _packed(s: Schedule):
@@ -567,26 +639,3 @@ def _unpack(values, treedef):
     # gather by index: stacking thousands of scalars made XLA's compile time grow quadratically
     _TABLES.packed = (values, {id(x): i for i, x in enumerate(leaves)})
     return treedef.unflatten(leaves)
-
-
-@functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3))
-def _tables_packed(values, treedef, start, n):
-    try:
-        return _tables_jax.__wrapped__(_unpack(values, treedef), None, start, n)
-    finally:
-        _TABLES.packed = None
-
-
-@functools.partial(__import__("jax").jit, static_argnums=(1, 2, 3, 4))
-def _evaluate_packed(values, treedef, start, n, dtype, items):
-    try:
-        return _evaluate_jax.__wrapped__(_unpack(values, treedef), start, n, dtype, items)
-    finally:
-        _TABLES.packed = None
-
-
-def _evaluate_tree(s, treedef, start, n, dtype, items):
-    return _evaluate_jax(s, start, n, dtype, items)
-
-
-_NO_TABLES: set = set()  # (structure, start, n) whose dense form needs no computed tables

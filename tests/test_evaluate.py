@@ -123,10 +123,10 @@ def test_one_compile_per_structure():
     # a new peak value does not recompile: the values are arguments of the compiled program
     from lrsched import _evaluate as E
 
-    before = E._evaluate_packed._cache_size()
+    before = E._PROGRAMS.traces
     for peak in (0.1, 0.2, 0.3, 0.4):
         lrsched.evaluate(lrsched.warmup_cosine(peak, 2345, 67), 3000)
-    assert E._evaluate_packed._cache_size() - before == 1
+    assert E._PROGRAMS.traces - before == 1
 
 
 def test_stack_and_batched_evaluate():
@@ -193,3 +193,24 @@ def test_batch_axis_shards_across_devices():
     assert res["devices"] == 8 and res["shards"] == 8
     assert res["err"] < 1e-6
     assert math.isfinite(res["err"])
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.int32, np.int64, np.uint8, bool, np.complex64, "complex128", "bogus", object, "i4"]
+)
+@pytest.mark.parametrize("backend", ["jax", "numpy"])
+def test_evaluate_refuses_dtypes_that_are_not_real_floats(dtype, backend):
+    with pytest.raises(TypeError, match=r"dtype=.*expected None or a real floating dtype"):
+        lrsched.evaluate(lrsched.linear(1.0, 0.0, 100), 10, backend=backend, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, "float16", jnp.bfloat16, "bfloat16", np.float32, "f4", np.dtype(">f4")])
+def test_evaluate_takes_every_real_floating_dtype(dtype):
+    s = lrsched.linear(1.0, 0.0, 100)
+    ref = 1.0 - np.arange(30, 40) / 100
+    want = np.dtype(dtype).newbyteorder("=")
+    for backend in ("jax", "numpy"):
+        got = lrsched.evaluate(s, 10, start=30, backend=backend, dtype=dtype)
+        assert got.dtype == want
+        np.testing.assert_allclose(np.asarray(got, dtype=np.float64), ref, rtol=float(jnp.finfo(want).eps))
+    assert lrsched.evaluate(s, 10, backend="numpy", dtype=np.float64).dtype == np.float64

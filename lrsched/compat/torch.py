@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import threading
 from collections import Counter
 
 import numpy as np
@@ -90,21 +91,58 @@ def lambda_lr(lr_lambda, *, lr=1.0) -> Schedule:
 
 
 class _RunningProduct:
-    """``lr_lambda(1) * ... * lr_lambda(k)``, kept as computed: one ``lr_lambda`` call per new step."""
+    """``lr_lambda(1) * ... * lr_lambda(k)``, multiplied left to right from 1.0.
 
-    def __init__(self, lr_lambda):
+    Memory stays bounded for any step: the product is kept at the furthest step reached and at
+    every ``_every``-th step (at most ``_KEEP`` of those; when full, every other one is dropped
+    and the spacing doubles). A step beyond the furthest one continues from it; an earlier step
+    continues from the kept product just below it, repeating the same multiplications in the
+    same order, so every value is bit-identical to a plain running product. A lock guards the
+    kept state, so one instance may be called from several threads.
+    """
+
+    _KEEP = 2048
+
+    def __init__(self, lr_lambda, every=4096):
         self.lr_lambda = lr_lambda
-        self._products = [1.0]  # torch's first step (in the constructor) leaves the lr alone
+        self._every = every
+        self._marks = [1.0]  # the product at steps 0, every, 2 * every, ...
+        self._step, self._value = 0, 1.0  # the furthest step reached; torch's step 0 leaves the lr alone
+        self._lock = threading.Lock()
 
-    def _upto(self, n):
-        p = self._products
-        while len(p) <= n:
-            p.append(p[-1] * self.lr_lambda(len(p)))
+    def _run(self, j, p, k):
+        f = self.lr_lambda
+        for i in range(j + 1, k + 1):
+            p = p * f(i)
         return p
+
+    def _extend(self, k):
+        j, p = self._step, self._value
+        while j < k:
+            nxt = min(k, (j // self._every + 1) * self._every)
+            p = self._run(j, p, nxt)
+            j = nxt
+            if j % self._every == 0:
+                self._marks.append(p)
+                if len(self._marks) > self._KEEP:
+                    del self._marks[1::2]
+                    self._every *= 2
+            self._step, self._value = j, p
+        return p
+
+    def _from(self, j, p, k):
+        """The product at ``k`` from the known product ``p`` at ``j <= k`` (or from a closer one)."""
+        if k >= self._step:
+            return self._extend(k)
+        i = k // self._every
+        if i * self._every > j:
+            j, p = i * self._every, self._marks[i]
+        return self._run(j, p, k)
 
     def __call__(self, k):
         if isinstance(k, numbers.Real):
-            return self._upto(int(k))[int(k)]
+            with self._lock:
+                return self._from(0, 1.0, int(k))
         try:
             steps = np.floor(np.asarray(k)).astype(np.int64)
         except TypeError:  # a JAX tracer: the product's length is not known when tracing
@@ -112,8 +150,23 @@ class _RunningProduct:
                 "multiplicative_lr: a running product of lr_lambda(1..k) needs concrete steps; "
                 "it cannot be traced by jax.jit (use lambda_lr with the product in closed form)"
             ) from None
-        table = np.asarray(self._upto(int(steps.max()) if steps.size else 0), dtype=np.float64)
-        return table[steps]
+        unique, where = np.unique(steps, return_inverse=True)
+        values = np.empty(unique.shape, dtype=np.float64)
+        with self._lock:  # ascending steps: one walk, each continuing from the last
+            j, p = 0, 1.0
+            for n, k in enumerate(unique.tolist()):
+                j, p = k, self._from(j, p, k)
+                values[n] = p
+        return values[where.reshape(steps.shape)]
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def __repr__(self):
         return f"running_product({getattr(self.lr_lambda, '__qualname__', self.lr_lambda)!r})"
@@ -122,10 +175,15 @@ class _RunningProduct:
 def multiplicative_lr(lr_lambda, *, lr=1.0) -> Schedule:
     """torch ``MultiplicativeLR``: ``lr * lr_lambda(1) * lr_lambda(2) * ... * lr_lambda(k)``.
 
-    As in torch, ``lr_lambda(0)`` is not used at step 0. The running product is kept as it is
-    computed: it works on Python numbers and NumPy arrays (fractional steps are floored), not
-    under ``jax.jit`` (write the product in closed form with :func:`lambda_lr`), and is built on
-    :func:`lrsched.fn`. A later piece of torch's ``SequentialLR`` differs: see :func:`sequential_lr`.
+    As in torch, ``lr_lambda(0)`` is not used at step 0. The running product is multiplied in
+    torch's order, so the factor is bit-identical to torch's lr with ``lr=1.0``. A new step costs
+    one ``lr_lambda`` call per step past the furthest one reached; memory stays bounded (the
+    product is kept at a few thousand checkpoints), and an earlier step is recomputed from the
+    checkpoint below it (``lr_lambda`` is then called again for those steps, so it should be
+    pure). One schedule may be called from several threads. It works on Python numbers and NumPy
+    arrays (fractional steps are floored), not under ``jax.jit`` (write the product in closed
+    form with :func:`lambda_lr`), and is built on :func:`lrsched.fn`. A later piece of torch's
+    ``SequentialLR`` differs: see :func:`sequential_lr`.
 
     Args:
         lr_lambda: ``epoch -> factor``, called with Python ints ``1, 2, ...``.
