@@ -300,8 +300,9 @@ class LRFindResult:
         (line,) = ax.plot(self.lrs, self.losses, linewidth=1.8, label="smoothed loss")
         line.set_gid("lrsched-loss")
         finite = self.losses[np.isfinite(self.losses)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
+        if finite.size:  # the smoothed curve's range, down to the lowest raw loss
+            raw_ok = self.raw_losses[np.isfinite(self.raw_losses)]
+            lo, hi = float(min(finite.min(), raw_ok.min())), float(finite.max())
             pad = 0.05 * (hi - lo) or 0.05 * abs(hi) or 0.05
             ax.set_ylim(lo - pad, hi + pad)
         if self._index is not None:

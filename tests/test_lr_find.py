@@ -704,3 +704,14 @@ def test_import_lrsched_imports_no_torch_nor_matplotlib():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_shows_the_raw_losses_below_the_smoothed_ones():
+    lrs = [ramp_formula(1e-5, 1.0, 50, k) for k in range(50)]
+    losses = (2.0 - np.tanh(np.linspace(-3, 3, 50))).tolist()
+    raw = [v - 0.5 for v in losses]
+    fig, ax = plt.subplots()
+    LRFindResult(lrs, losses, raw, num_steps=50, diverged=False).plot(ax=ax)
+    lo, hi = ax.get_ylim()
+    assert lo < min(raw) and hi > max(losses)
+    plt.close(fig)
