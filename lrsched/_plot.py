@@ -159,6 +159,26 @@ def _values(s: Schedule, num_steps: int, start: int):
     return np.asarray(evaluate(s, num_steps, start=start, backend="jax"), dtype=np.float64)
 
 
+def axes(ax, who: str):
+    """``ax`` checked to be a matplotlib ``Axes``, or the current one (``plt.gca()``) for ``None``;
+    matplotlib is imported here, and its absence named for ``who``."""
+    try:
+        import matplotlib.axes
+    except ImportError:
+        raise ImportError(f"{who} needs matplotlib: pip install 'lrsched[plot]'") from None
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.gcf()
+        if not fig.axes and fig.get_layout_engine() is None:
+            # a fresh default figure: lay it out so the y label and long tick labels are not cut off
+            fig.set_layout_engine("constrained")
+        return plt.gca()
+    if not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax={ax!r}: expected a matplotlib Axes")
+    return ax
+
+
 def plot(schedules, num_steps, *, ax=None, log_y=False, start=0):
     """Plot one schedule, or several from a dict label -> schedule, over ``num_steps`` steps.
 
@@ -200,20 +220,7 @@ def plot(schedules, num_steps, *, ax=None, log_y=False, start=0):
     start = V.steps("start", start, allow_float=False)
     if not isinstance(log_y, bool):
         raise TypeError(f"log_y={log_y!r}: expected a bool")
-    try:
-        import matplotlib.axes
-    except ImportError:
-        raise ImportError("lrsched.plot needs matplotlib: pip install 'lrsched[plot]'") from None
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        fig = plt.gcf()
-        if not fig.axes and fig.get_layout_engine() is None:
-            # a fresh default figure: lay it out so the y label and long tick labels are not cut off
-            fig.set_layout_engine("constrained")
-        ax = plt.gca()
-    elif not isinstance(ax, matplotlib.axes.Axes):
-        raise TypeError(f"ax={ax!r}: expected a matplotlib Axes")
+    ax = axes(ax, "lrsched.plot")
     import numpy as np
 
     steps = np.arange(start, start + num_steps)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from ._lr_find import LRFindResult, check_sweep, sweep
 from ._plateau import Plateau, PlateauState
 
 
@@ -161,3 +162,80 @@ def plateau(plateau: Plateau) -> optax.GradientTransformationExtraArgs:
         return updates, state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def lr_find(
+    loss_fn,
+    params,
+    make_optimizer,
+    data,
+    *,
+    start_lr=1e-7,
+    end_lr=10.0,
+    num_steps=100,
+    smoothing=0.98,
+    diverge=4.0,
+    verbose=True,
+) -> LRFindResult:
+    """The learning-rate range test for optax: train while the lr grows geometrically.
+
+    The optimizer is ``make_optimizer(schedule)`` with ``schedule = ramp(start_lr, end_lr,
+    num_steps - 1, shape="exponential")``, so update ``k`` uses ``schedule(k)`` from the
+    optimizer's own update count: the step (``value_and_grad`` of ``loss_fn``, the optimizer's
+    update, ``apply_updates``) is compiled once and the lr is never a new constant. One update
+    per item of ``data``, passed whole as ``batch``; the test stops after ``num_steps`` updates
+    or once the smoothed loss passes ``diverge`` times its minimum or is not finite. ``params``
+    are not changed (the updated copies are dropped).
+
+    Args:
+        loss_fn: ``loss_fn(params, batch)``, a scalar.
+        params: the parameters to start from (any pytree of arrays).
+        make_optimizer: ``make_optimizer(learning_rate)``, an optax ``GradientTransformation``
+            that takes a schedule as its learning rate, such as ``optax.adam``.
+        data: an iterable of batches (a list, a generator), gone through again when it runs out.
+        start_lr, end_lr, num_steps, smoothing, diverge, verbose: as in :func:`lrsched.torch.lr_find`.
+
+    Returns:
+        An :class:`~lrsched._lr_find.LRFindResult`.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> from lrsched.optax import lr_find
+        >>> x = jax.random.normal(jax.random.key(0), (256, 4)); y = x @ jnp.array([1.0, -2.0, 0.5, 3.0])
+        >>> loss = lambda w, batch: jnp.mean((batch[0] @ w - batch[1]) ** 2)
+        >>> w = jnp.zeros(4)
+        >>> r = lr_find(loss, w, optax.sgd, [(x, y)], start_lr=1e-4, num_steps=50, verbose=False)
+        >>> r.diverged, 1e-3 < r.suggestion < 1.0, bool((w == 0).all())
+        (True, True, True)
+    """
+    schedule = check_sweep(start_lr, end_lr, num_steps, smoothing, diverge, verbose)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn={loss_fn!r}: expected a callable")
+    if not callable(make_optimizer):
+        raise TypeError(f"make_optimizer={make_optimizer!r}: expected a callable")
+    tx = make_optimizer(schedule)
+    if not isinstance(tx, optax.GradientTransformation):
+        raise TypeError(
+            f"make_optimizer={make_optimizer!r}: returned a {type(tx).__name__}, not an optax GradientTransformation"
+        )
+
+    @jax.jit
+    def step(p, s, batch):
+        loss, grads = jax.value_and_grad(loss_fn)(p, batch)
+        updates, s = tx.update(grads, s, p)
+        return optax.apply_updates(p, updates), s, loss
+
+    carry = [params, tx.init(params)]
+
+    def update(k, batch):
+        if k == 0:
+            out = jax.eval_shape(loss_fn, params, batch)
+            shape = getattr(out, "shape", None)
+            if shape != ():
+                what = f"shape {shape}" if shape is not None else type(out).__name__
+                raise ValueError(f"loss_fn returned {what} at update 0: expected a scalar loss")
+        p, s, loss = step(carry[0], carry[1], batch)
+        carry[0], carry[1] = p, s
+        return float(loss)
+
+    return sweep(update, data, schedule, num_steps, float(smoothing), float(diverge), verbose)
