@@ -61,7 +61,14 @@ class Schedule:
       ``jax.jit``, ``jax.vmap``, ``jax.grad`` and ``jax.lax.scan``.
 
     A negative Python step raises :class:`ValueError`; in an array, steps below 0 evaluate as
-    step 0. Schedules are JAX pytrees whose leaves are their float values, so a batch of them can
+    step 0. A Python step must be finite (``inf``, NaN and ints past the float range raise
+    :class:`ValueError`), and so must the floats of a NumPy step array. Unsigned steps are exact
+    (NumPy ``uint64`` past 2**63 - 1 holds there, past every duration; JAX ``uint32`` holds at
+    2**31 - 1 without x64, as ``int32`` steps do). In a JAX float array, ``inf`` evaluates as the
+    largest finite step (the value the schedule holds at the end) and NaN gives NaN. Durations
+    are at most 2**63 - 1. A value that grows past the float range is ``inf`` on every backend
+    (no exception, no warning), and a ceiling over it (``end=``, ``clip(max=)``) gives the
+    ceiling, with a gradient of 0 through it. Schedules are JAX pytrees whose leaves are their float values, so a batch of them can
     be ``vmap``-ed over and ``jax.grad`` can differentiate with respect to, say, the peak value.
 
     Example:
