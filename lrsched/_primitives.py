@@ -507,7 +507,7 @@ def _pairs(name, mapping):
                 b = int(b)
             except ValueError:
                 raise TypeError(f"{name}={mapping!r}: step {b!r} is not an integer") from None
-        out.append((V.steps(f"{name}[{b!r}]", b), V.value(f"{name}[{b!r}]", v)))
+        out.append((V.steps(f"{name}[{V.shown(b)}]", b), V.value(f"{name}[{V.shown(b)}]", v)))
     out.sort(key=lambda p: p[0])
     steps = [b for b, _ in out]
     if len(set(steps)) != len(steps):

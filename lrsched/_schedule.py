@@ -289,7 +289,7 @@ def _call_array(s: Schedule, k):
         raise TypeError(f"step={k!r}: expected an integer or float step, not a bool")
     if s._plain and isinstance(k, (np.ndarray, np.generic)):
         k = _numpy_steps(k)
-        with np.errstate(over="ignore", divide="ignore"):  # IEEE: overflow is inf, x / 0 is +-inf
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as Python and JAX give
             res = np.asarray(s._eval(k, NP), dtype=np.float64)
         if res.shape != k.shape:
             res = np.broadcast_to(res, k.shape).copy()
@@ -305,6 +305,8 @@ def _call_array(s: Schedule, k):
             _bad_python_step(k)
         k = _jax_steps(k)
         out = jnp.asarray(s._eval(k, JX), dtype=jnp.result_type(float))
+        if jnp.issubdtype(k.dtype, jnp.floating):  # a NaN step gives NaN, whatever the branches say
+            out = jnp.where(jnp.isnan(k), jnp.nan, out)
         return jnp.broadcast_to(out, k.shape)
     raise TypeError(f"step={k!r}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
 

@@ -50,7 +50,7 @@ NumPy ``int64`` step meets it exactly, and it and a few of them added up stay fa
 and float64 ranges, so float steps meet it as a finite number."""
 
 
-def _show(v) -> str:
+def shown(v) -> str:
     """``v`` for an error message (an int past 2**64 by its size: ``str`` refuses very long ints)."""
     if isinstance(v, int) and not -(2**64) < v < 2**64:
         return f"<int of {v.bit_length()} bits>"
@@ -74,12 +74,12 @@ def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False,
         if v.is_integer():
             v = int(v)
     if positive and not v > 0:
-        raise ValueError(f"{name}={_show(given)}: must be > 0")
+        raise ValueError(f"{name}={shown(given)}: must be > 0")
     if not allow_negative and v < 0:
-        raise ValueError(f"{name}={_show(given)}: must be >= 0")
+        raise ValueError(f"{name}={shown(given)}: must be >= 0")
     if abs(v) > MAX_STEPS:
         bound = "between -(2**63 - 1) and 2**63 - 1" if allow_negative else "<= 2**63 - 1"
-        raise ValueError(f"{name}={_show(given)}: must be {bound}")
+        raise ValueError(f"{name}={shown(given)}: must be {bound}")
     return v
 
 
