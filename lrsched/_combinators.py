@@ -504,10 +504,20 @@ _OPS = {
     "add": (lambda xp, a, b: a + b, "+"),
     "sub": (lambda xp, a, b: a - b, "-"),
     "mul": (lambda xp, a, b: a * b, "*"),
-    "div": (lambda xp, a, b: a / b, "/"),
+    "div": (lambda xp, a, b: _div(a, b) if xp.name == "python" else a / b, "/"),
     "minimum": (lambda xp, a, b: xp.minimum(a, b), None),
     "maximum": (lambda xp, a, b: xp.maximum(a, b), None),
 }
+
+
+def _div(a, b):
+    """``a / b`` on Python floats with IEEE results where ``b`` is zero, as NumPy and JAX give."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 class BinOp(Schedule):
@@ -533,7 +543,11 @@ def _operand(name, x):
 
 
 def binop(op, a, b) -> Schedule:
-    """``a <op> b`` for op in add, sub, mul, div, minimum, maximum; numbers become constants."""
+    """``a <op> b`` for op in add, sub, mul, div, minimum, maximum; numbers become constants.
+
+    ``div`` by a schedule that reaches zero gives IEEE ``+-inf`` (or NaN for ``0 / 0``) at those
+    steps on every backend, a Python step included.
+    """
     V.choice("op", op, tuple(_OPS))
     a, b = _operand("a", a), _operand("b", b)
     if op == "div" and isinstance(b, Constant) and V.is_plain(b.value) and b.value == 0.0:

@@ -9,6 +9,7 @@ arithmetic is done on the integer step before any float cast: the fraction left 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -303,24 +304,64 @@ class Exponential(Schedule):
 
     def _eval(self, k, xp):
         e = _exponent(k, self.steps, self.staircase, xp)
-        end = self.end
+        start, rate, end = self.start, self.rate, self.end
         if end is None:
-            return self.start * self.rate**e
-        cap = _growth_cap(self.start, self.rate, end)
+            return _grow(xp, start, rate, e)
+        cap = _growth_cap(xp, start, rate, end)
         if cap is not None:
             e = xp.minimum(e, cap)
-        v = self.start * self.rate**e
-        return xp.where(self.rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
+        v = _grow(xp, start, rate, e)
+        return xp.where(rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
 
 
-def _growth_cap(start, rate, end):
+def _grow(xp, start, rate, e):
+    """``start * rate ** e`` for ``e >= 0``; growth past the float range is ``+-inf`` on every backend.
+
+    Python catches the overflow. On arrays the exponent is made safe before the power wherever
+    ``rate ** e`` would pass the largest float, and the result there is the constant ``+-inf``
+    (``0`` for a zero ``start``), so nothing overflows, NumPy does not warn, and ``jax.grad``
+    through a ceiling that holds such a value (``end=``, ``clip(max=)``) is 0, not NaN.
+    """
+    if xp.name == "python":
+        try:
+            return start * rate**e
+        except OverflowError:
+            return math.copysign(math.inf, start) if start else 0.0
+    over = (rate > 1.0) & (e * xp.log(xp.where(rate > 1.0, rate, 2.0)) > _log_float_max(xp))
+    v = start * rate ** xp.where(over, 0, e)
+    return xp.where(over & (start != 0.0), xp.where(start > 0.0, math.inf, -math.inf), v)
+
+
+def _log_float_max(xp):
+    if xp.name == "jax":
+        import jax.numpy as jnp
+
+        return math.log(float(jnp.finfo(jnp.result_type(float)).max))
+    return _LOG_F64_MAX
+
+
+_LOG_F64_MAX = math.log(sys.float_info.max)
+
+
+def _growth_cap(xp, start, rate, end):
     """For growth towards a ceiling ``end``: an exponent one unit past the ceiling, so that
-    ``rate ** e`` stays finite however far ``k`` goes (no overflow, the ceiling still applies)."""
-    if type(start) is float and type(rate) is float and type(end) is float and rate > 1.0 and start > 0.0:
+    ``rate ** e`` stays finite however far ``k`` goes (no overflow, the ceiling still applies).
+
+    With plain float leaves it is a Python float (``None`` when the value does not grow). With
+    array leaves it is computed from inputs made safe first (``inf`` where the value does not
+    grow), so that ``jax.grad`` through it is finite.
+    """
+    if type(start) is float and type(rate) is float and type(end) is float:
+        if not (rate > 1.0 and start > 0.0):
+            return None
         if not end > 0.0:
             return 0.0
         return max(math.log(end / start) / math.log(rate), 0.0) + 1.0
-    return None
+    grow = (rate > 1.0) & (start > 0.0)
+    s0 = xp.where(grow, start, 1.0)
+    ratio = xp.where(end > s0, end / s0, 1.0)
+    cap = xp.log(ratio) / xp.log(xp.where(grow, rate, 2.0)) + 1.0
+    return xp.where(grow, cap, math.inf)
 
 
 def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
@@ -362,6 +403,12 @@ class InverseTime(Schedule):
     def _eval(self, k, xp):
         d = 1.0 + self.rate * _exponent(k, self.steps, self.staircase, xp)
         if self.power is None:  # the default power 1.0, stored as None (no extra leaf)
+            return self.start / d
+        if xp.name == "python":
+            try:
+                d = d**self.power
+            except OverflowError:  # past the float range, as NumPy and JAX give: start / inf
+                return self.start * 0.0
             return self.start / d
         return self.start / d**self.power
 
@@ -460,7 +507,7 @@ def _pairs(name, mapping):
                 b = int(b)
             except ValueError:
                 raise TypeError(f"{name}={mapping!r}: step {b!r} is not an integer") from None
-        out.append((V.steps(f"{name}[{b!r}]", b), V.value(f"{name}[{b!r}]", v)))
+        out.append((V.steps(f"{name}[{V.shown(b)}]", b), V.value(f"{name}[{V.shown(b)}]", v)))
     out.sort(key=lambda p: p[0])
     steps = [b for b, _ in out]
     if len(set(steps)) != len(steps):

@@ -13,6 +13,7 @@ Pytree registration, ``==``, ``hash``, ``repr`` and serialisation are all derive
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -60,7 +61,14 @@ class Schedule:
       ``jax.jit``, ``jax.vmap``, ``jax.grad`` and ``jax.lax.scan``.
 
     A negative Python step raises :class:`ValueError`; in an array, steps below 0 evaluate as
-    step 0. Schedules are JAX pytrees whose leaves are their float values, so a batch of them can
+    step 0. A Python step must be finite (``inf``, NaN and ints past the float range raise
+    :class:`ValueError`), and so must the floats of a NumPy step array. Unsigned steps are exact
+    (NumPy ``uint64`` past 2**63 - 1 holds there, past every duration; JAX ``uint32`` holds at
+    2**31 - 1 without x64, as ``int32`` steps do). In a JAX float array, ``inf`` evaluates as the
+    largest finite step (the value the schedule holds at the end) and NaN gives NaN. Durations
+    are at most 2**63 - 1. A value that grows past the float range is ``inf`` on every backend
+    (no exception, no warning), and a ceiling over it (``end=``, ``clip(max=)``) gives the
+    ceiling, with a gradient of 0 through it. Schedules are JAX pytrees whose leaves are their float values, so a batch of them can
     be ``vmap``-ed over and ``jax.grad`` can differentiate with respect to, say, the peak value.
 
     Example:
@@ -108,8 +116,8 @@ class Schedule:
     def __call__(self, k):
         t = type(k)
         if (t is int or t is float) and self._plain:
-            if not k >= 0:
-                raise ValueError(f"step={k!r}: must be >= 0")
+            if not 0 <= k <= _FLOAT_MAX:
+                _bad_python_step(k)
             return float(self._eval(k, PY))
         return _call_array(self, k)
 
@@ -171,6 +179,10 @@ class Schedule:
         return _binop("mul", other, self)
 
     def __truediv__(self, other):
+        """``self / other`` at every step. Where the divisor reaches zero the value follows IEEE
+        on every backend, as NumPy and JAX give: ``+-inf`` (signed by the operands), or NaN for
+        ``0 / 0``; a Python step returns that float instead of raising ``ZeroDivisionError``.
+        Dividing by the number (or constant) ``0.0`` is refused at build."""
         return _binop("div", self, other)
 
     def __rtruediv__(self, other):
@@ -212,31 +224,89 @@ def _binop(op, a, b):
         raise
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
+def _bad_python_step(k):
+    if k != k or k < 0:
+        raise ValueError(f"step={k!r}: must be >= 0")
+    shown = f"<int of {k.bit_length()} bits>" if type(k) is int else repr(k)
+    raise ValueError(f"step={shown}: must be finite (at most {_FLOAT_MAX!r})")
+
+
+def _numpy_steps(k):
+    """NumPy steps as int64 or float64. Unsigned steps past 2**63 - 1 hold there (a duration is
+    at most that, so every phase has been reached); a non-finite float step raises."""
+    k = np.asarray(k)
+    kind = k.dtype.kind
+    if kind == "u" and k.dtype.itemsize == 8:
+        k = np.minimum(k, np.uint64(_I64_MAX))
+    if kind in "iu":
+        return np.maximum(k.astype(np.int64, copy=False), 0)
+    if kind != "f":
+        raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {k.dtype}")
+    k = k.astype(np.float64, copy=False)
+    if not np.isfinite(k).all():
+        bad = k[~np.isfinite(k)].flat[0]
+        raise ValueError(f"step={float(bad)!r}: must be finite (in a step array of shape {k.shape})")
+    return np.maximum(k, 0.0)
+
+
+_I64_MAX = 2**63 - 1
+
+
+def _jax_steps(k):
+    """JAX steps as a signed integer or float array that the formulas can do arithmetic on.
+
+    Unsigned steps become signed: exactly, into int64, when x64 is on; otherwise ``uint32`` steps
+    past 2**31 - 1 hold there, as int32 steps stop there. Narrow ints widen to int32 and narrow
+    floats to float32. An infinite float step evaluates as the largest finite step of its dtype
+    (the schedule's final held value, since every duration is at most 2**63 - 1); a NaN step gives
+    NaN (a traced array cannot raise).
+    """
+    import jax.numpy as jnp
+
+    k = jnp.asarray(k)
+    dt = k.dtype
+    if jnp.issubdtype(dt, jnp.integer):
+        wide = jnp.dtype(jnp.result_type(int))  # int64 with x64, else int32
+        if jnp.issubdtype(dt, jnp.unsignedinteger) and dt.itemsize >= wide.itemsize:
+            k = jnp.minimum(k, jnp.asarray(jnp.iinfo(wide).max, dtype=dt))
+        if dt.itemsize < 4 or jnp.issubdtype(dt, jnp.unsignedinteger):
+            k = k.astype(wide if jnp.issubdtype(dt, jnp.unsignedinteger) else jnp.int32)
+        return jnp.maximum(k, 0)
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {dt}")
+    if dt.itemsize < 4:
+        k = k.astype(jnp.float32)
+    top = jnp.finfo(k.dtype).max
+    return jnp.where(k > top, top, jnp.maximum(k, 0))
+
+
 def _call_array(s: Schedule, k):
     """Evaluate ``s`` at a NumPy or JAX step (or at a Python step when ``s`` has array leaves)."""
     if isinstance(k, bool) or (isinstance(k, np.ndarray) and k.dtype == bool) or isinstance(k, np.bool_):
         raise TypeError(f"step={k!r}: expected an integer or float step, not a bool")
     if s._plain and isinstance(k, (np.ndarray, np.generic)):
-        k = np.asarray(k)
-        if k.dtype.kind in "iu":
-            k = k.astype(np.int64, copy=False)
-        elif k.dtype.kind == "f":
-            k = k.astype(np.float64, copy=False)
-        else:
-            raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {k.dtype}")
-        k = np.maximum(k, 0)
-        res = np.asarray(s._eval(k, NP), dtype=np.float64)
+        k = _numpy_steps(k)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as Python and JAX give
+            res = np.asarray(s._eval(k, NP), dtype=np.float64)
         if res.shape != k.shape:
             res = np.broadcast_to(res, k.shape).copy()
         return res
     if isinstance(k, (numbers.Real, np.ndarray, np.generic)) or _is_jax(k):
         import jax.numpy as jnp
 
-        k = jnp.asarray(k)
-        if not (jnp.issubdtype(k.dtype, jnp.integer) or jnp.issubdtype(k.dtype, jnp.floating)):
-            raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {k.dtype}")
-        k = jnp.maximum(k, 0)
+        if isinstance(k, (np.ndarray, np.generic)):
+            k = _numpy_steps(k)
+            if jnp.dtype(jnp.result_type(int)).itemsize < 8:  # 32-bit JAX: int steps stop at 2**31 - 1
+                k = np.minimum(k, 2**31 - 1).astype(np.int32) if k.dtype.kind == "i" else k.astype(np.float32)
+        elif not _is_jax(k) and not 0 <= k <= _FLOAT_MAX:  # a Python number
+            _bad_python_step(k)
+        k = _jax_steps(k)
         out = jnp.asarray(s._eval(k, JX), dtype=jnp.result_type(float))
+        if jnp.issubdtype(k.dtype, jnp.floating):  # a NaN step gives NaN, whatever the branches say
+            out = jnp.where(jnp.isnan(k), jnp.nan, out)
         return jnp.broadcast_to(out, k.shape)
     raise TypeError(f"step={k!r}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
 

@@ -44,10 +44,25 @@ def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_n
     raise TypeError(f"{name}={v!r}: expected a real number, got {type(v).__name__}")
 
 
+MAX_STEPS = 2**63 - 1
+"""The largest duration (and the most negative shift, negated): every duration is an int64, so a
+NumPy ``int64`` step meets it exactly, and it and a few of them added up stay far inside the float32
+and float64 ranges, so float steps meet it as a finite number."""
+
+
+def shown(v) -> str:
+    """``v`` for an error message (an int past 2**64 by its size: ``str`` refuses very long ints)."""
+    if isinstance(v, int) and not -(2**64) < v < 2**64:
+        return f"<int of {v.bit_length()} bits>"
+    return repr(v)
+
+
 def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False, allow_float: bool = True):
-    """A duration fixed at build time: a Python int (or a finite float where fractional steps are meaningful)."""
+    """A duration fixed at build time: a Python int (or a finite float where fractional steps are
+    meaningful), at most :data:`MAX_STEPS` in size."""
     if isinstance(v, bool) or not isinstance(v, (numbers.Integral, numbers.Real)) or _is_jax_array(v):
         raise TypeError(f"{name}={v!r}: expected a Python int")
+    given = v
     if isinstance(v, numbers.Integral):
         v = int(v)
     else:
@@ -59,9 +74,12 @@ def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False,
         if v.is_integer():
             v = int(v)
     if positive and not v > 0:
-        raise ValueError(f"{name}={v!r}: must be > 0")
+        raise ValueError(f"{name}={shown(given)}: must be > 0")
     if not allow_negative and v < 0:
-        raise ValueError(f"{name}={v!r}: must be >= 0")
+        raise ValueError(f"{name}={shown(given)}: must be >= 0")
+    if abs(v) > MAX_STEPS:
+        bound = "between -(2**63 - 1) and 2**63 - 1" if allow_negative else "<= 2**63 - 1"
+        raise ValueError(f"{name}={shown(given)}: must be {bound}")
     return v
 
 

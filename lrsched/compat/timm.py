@@ -29,6 +29,7 @@ import itertools
 import numbers
 
 from .. import _validate as V
+from .._backend import fit
 from .._combinators import cycle, join, per_epoch, shift, warmup
 from .._primitives import constant, exponential, linear, piecewise_constant, ramp
 from .._schedule import Schedule, register_node
@@ -49,7 +50,10 @@ class KDecay(Schedule):
     _npos = 3
 
     def _eval(self, t, xp):
-        n = self.steps
+        n = fit(self.steps, t)
+        if n is None:  # longer than any step t's integer dtype holds: t < steps throughout
+            n = float(self.steps)
+            return self.schedule._eval(n * (t / n) ** self.k, xp)
         return self.schedule._eval(n * (xp.minimum(t, n) / n) ** self.k, xp)
 
     def _args(self):
