@@ -600,7 +600,8 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
             raise ValueError("backend='numpy': a stacked schedule evaluates with backend='jax'")
         if not schedule._plain:
             raise ValueError("backend='numpy': the schedule has JAX array leaves; use backend='jax'")
-        out = np.ascontiguousarray(dense(schedule, start, num_steps, NP), dtype=np.float64)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as the pointwise path
+            out = np.ascontiguousarray(dense(schedule, start, num_steps, NP), dtype=np.float64)
         return out.astype(dtype) if dtype is not None else out
     if schedule._plain:
         # one array argument instead of one per value: a join of 1000 pieces would otherwise pay

@@ -265,6 +265,10 @@ def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", g
     """
     up = _whole("step_size_up", step_size_up, positive=True)
     down = up if step_size_down is None else _whole("step_size_down", step_size_down, positive=True)
+    if up + down > V.MAX_STEPS:
+        raise ValueError(
+            f"step_size_up={V.shown(up)}, step_size_down={V.shown(down)}: a cycle of both must be <= 2**63 - 1 steps"
+        )
     V.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     gamma = V.value("gamma", gamma, positive=True)
     low, high = V.value("low", low), V.value("high", high)

@@ -48,3 +48,12 @@ def test_wsd_fraction_of_total_is_still_a_fraction():
     # decay_steps in (0, 1) is a fraction of total_steps, rounded to the nearest step
     assert lrsched.wsd(1.0, 100, 10, 0.2) == lrsched.wsd(1.0, 100, 10, 20)
     assert lrsched.wsd(1.0, 1000, 10, 0.1234) == lrsched.wsd(1.0, 1000, 10, 123)
+
+
+@pytest.mark.parametrize("up, down", [(2**63 - 1, None), (2**62, 2**62), (1, 2**63 - 1)])
+def test_cyclic_cycle_past_the_longest_duration_names_the_recipe_arguments(up, down):
+    with pytest.raises(
+        ValueError, match=r"^step_size_up=.*, step_size_down=.*: a cycle of both must be <= 2\*\*63 - 1"
+    ):
+        lrsched.cyclic(0.1, 1.0, up, down)
+    lrsched.cyclic(0.1, 1.0, 2**62, 2**62 - 1)  # exactly the longest cycle builds

@@ -341,3 +341,27 @@ def test_division_by_zero_is_ieee_on_every_backend(s, ref):
             assert math.isnan(got), name
         else:
             assert got == ref, (name, got)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize(
+    "make, at_end",
+    [
+        (lambda: L.exponential(1.0, 2.0, 10), math.inf),
+        (lambda: L.exponential(1.0, 2.0, 10, end=5.0), 5.0),
+        (lambda: L.clip(L.exponential(1.0, 2.0, 10), max=5.0), 5.0),
+        (lambda: L.exponential(-1.0, 2.0, 10), -math.inf),
+    ],
+)
+def test_dense_growth_follows_the_pointwise_rule(make, at_end, backend):
+    # 2 ** (k / 10) passes the float64 range at k = 10240; no warning, the same value as s(k)
+    s = make()
+    start, n = 10_000, 500
+    if backend == "jax" and not jax.config.jax_enable_x64:
+        start, n = 1_000, 500  # float32: 2 ** (k / 10) passes the range at k = 1280
+    v = np.asarray(L.evaluate(s, n, start=start, backend=backend), dtype=np.float64)
+    assert v[-1] == at_end
+    steps = np.arange(start, start + n)
+    pointwise = s(steps) if backend == "numpy" else np.asarray(jax.jit(s)(jnp.asarray(steps)), dtype=np.float64)
+    assert np.isinf(pointwise[-1]) == np.isinf(at_end)
+    np.testing.assert_allclose(v, pointwise, rtol=1e-6 if backend == "jax" else 1e-12)
