@@ -1,5 +1,6 @@
 # `make test` and `make demo` set everything up on a fresh machine: a virtual environment in
-# .venv, the project installed in it with pinned test dependencies (constraints.txt).
+# .venv, the project installed in it with pinned test dependencies (constraints.txt), and timm
+# without its dependencies (tests/test_compat_timm.py loads only its schedulers: no torchvision).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,6 +12,7 @@ DEMO_STAMP := $(VENV)/.demo-installed
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,torch,plot,keras,yaml]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -c constraints.txt timm==1.0.31
 	touch $(STAMP)
 
 test: $(STAMP) lint

@@ -12,11 +12,12 @@ The returned schedule's value at ``t`` is timm's ``_get_lr(t)``:
   (``lrsched.per_epoch``), or evaluate the schedule at epoch numbers yourself.
 
 Before the first ``step``/``step_update`` call timm's lr is the one set at construction: the base
-lr, or ``warmup_lr_init`` with a warmup. That equals ``_get_lr(0)`` everywhere except in two
+lr, or ``warmup_lr_init`` with a warmup. That equals ``_get_lr(0)`` everywhere except in three
 cases, where ``schedule(0)`` is ``_get_lr(0)``: ``tanh_lr`` without warmup (``_get_lr(0)`` is
-``lr_min + (lr - lr_min) * (1 - tanh(lb)) / 2``, within 1e-6 of ``lr`` for the default ``lb``)
-and ``multi_step_lr`` with a milestone ``<= 1`` and no warmup (its milestones apply one step
-early, see there).
+``lr_min + (lr - lr_min) * (1 - tanh(lb)) / 2``, within 1e-6 of ``lr`` for the default ``lb``),
+``multi_step_lr`` with a milestone ``<= 1`` and no warmup (its milestones apply one step
+early, see there), and ``cycle_limit=0`` without warmup in ``cosine_lr``, ``tanh_lr`` and
+``poly_lr`` (``_get_lr(0)`` is ``lr_min``, while timm's first update or epoch runs at ``lr``).
 
 timm's noise (``noise_range_t``) draws a random perturbation per step; asking for it raises
 ``ValueError``, since a schedule here is a deterministic function. ``noise_pct``,
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+from fractions import Fraction
 
 from .. import _validate as V
 from .._backend import fit
@@ -34,7 +36,7 @@ from .._combinators import cycle, join, per_epoch, shift, warmup
 from .._primitives import constant, exponential, linear, piecewise_constant, ramp
 from .._schedule import Schedule, register_node
 
-__all__ = ["cosine_lr", "k_decay", "multi_step_lr", "poly_lr", "step_lr", "tanh_lr"]
+__all__ = ["cosine_lr", "decay_count", "k_decay", "multi_step_lr", "poly_lr", "step_lr", "tanh_lr"]
 
 _FAR = 2**62  # cycle ends beyond this are never reached by an int64 step counter
 
@@ -95,6 +97,103 @@ register_node(KDecay, k_decay)
 
 
 # --------------------------------------------------------------------------------------------
+# timm's decay count t // decay_t, the same on every step dtype
+# --------------------------------------------------------------------------------------------
+_I32 = 2**31  # 32-bit steps (JAX's default int32, and float32) stay below this
+
+
+def _small_ratio(d):
+    """``(p, q, s)`` with ``floor(t / d) == max((t * q - s) // p, 0)`` for every integer
+    ``0 <= t < 2**31`` and ``p * q < 2**31``, or ``None`` if no convergent of ``d`` does that.
+
+    ``d`` is the exact value of the float. With ``d <= p / q`` (``s = 0``) the two quotients
+    differ only if an integer lies in ``(t q / p, t / d]``; with ``d > p / q`` (``s = 1``, the
+    largest integer below ``t q / p``) only if one lies in ``(t / d, t q / p)``. Either gap is
+    at least ``1 / p`` from a multiple of ``1 / p``, so ``t * |p - q d| < d`` rules both out.
+    """
+    x = Fraction(d)
+    h0, h1, k0, k1 = 0, 1, 1, 0  # convergents p/q of d by the continued fraction
+    r = x
+    while True:
+        a = r.numerator // r.denominator
+        h0, h1, k0, k1 = h1, a * h1 + h0, k1, a * k1 + k0
+        p, q = h1, k1
+        if p * q >= _I32:
+            return None
+        if p > 0 and (_I32 - 1) * abs(p - q * x) < x:
+            return p, q, 0 if x <= Fraction(p, q) else 1
+        if r == a:
+            return None
+        r = 1 / (r - a)
+
+
+class DecayCount(Schedule):
+    _children = ("schedule",)
+    _static = ("decay_t",)
+    _kind = "timm_decay_count"
+    _npos = 2
+
+    def _count(self, t, xp):
+        d = self.decay_t
+        dt = getattr(t, "dtype", None)
+        if dt is None or dt.itemsize >= 8 or dt.kind not in "if":
+            return t // d  # Python's float floor division, or NumPy's and JAX's in float64: the same
+        ratio = self.__dict__.get("_ratio", False)
+        if ratio is False:
+            ratio = self.__dict__["_ratio"] = _small_ratio(d)
+        if ratio is None:
+            return t // d
+        p, q, s = ratio
+        u = t // p  # t = u * p + v exactly, in the step's own integers (or float32 integers)
+        # past 2**31 / q the count u * q passes int32 (decay_t < 1): then it is a float32, exact to 2**24
+        c = (u * q if d >= 1 else u * float(q)) + ((t - u * p) * q - s) // p
+        return xp.maximum(c, 0) if s else c
+
+    def _eval(self, t, xp):
+        return self.schedule._eval(self._count(t, xp), xp)
+
+    def _args(self):
+        return {"schedule": self.schedule, "decay_t": self.decay_t}
+
+    def _repr_call(self):
+        return "lrsched.compat.timm.decay_count", self._args()
+
+
+def decay_count(schedule, decay_t) -> Schedule:
+    r"""Runs ``schedule`` on the clock ``t // decay_t``, floored as Python floors a float quotient.
+
+    That is timm's decay count (``t // self.decay_t`` in ``step_lr.py``), exact for a
+    fractional ``decay_t`` too: it is ``floor(t / d)`` with ``d`` the exact value of the float
+    (so ``11 // 1.1`` is 9). Python steps, NumPy and float64 JAX steps divide in float64, as
+    timm does. On 32-bit JAX steps, where ``decay_t`` would become a float32 (2.4 turns into
+    2.4000001, and ``12 / 2.4000001`` floors to 4), the count is done in the steps' own
+    integers, ``(t * q - s) // p`` with a fraction ``p / q`` close enough to ``decay_t`` that
+    every step below ``2**31`` gets the same count. A ``decay_t`` has one when it is within
+    ``decay_t / (q * 2**31)`` of a fraction ``p / q`` with ``p * q < 2**31``: short decimals
+    (2.4, 0.3, 1.75, 3704.31) and simple fractions (1/3) do; for others (2.123456789) the
+    32-bit count is a float32 division, which can be one off next to a decay step. A count
+    past 2**31 (``decay_t < 1``, far out) is a float32, exact up to 2**24.
+
+    Args:
+        schedule: what runs on the decay count (an ``exponential`` with ``steps=1``).
+        decay_t: the period between decays (> 0, an int or a float).
+
+    Example:
+        >>> import lrsched
+        >>> from lrsched.compat.timm import decay_count
+        >>> s = decay_count(lrsched.exponential(1.0, 0.5), 2.4)
+        >>> s(11), s(12)
+        (0.0625, 0.03125)
+    """
+    V.schedule("schedule", schedule)
+    decay_t = V.steps("decay_t", decay_t, positive=True)
+    return DecayCount._make(schedule=schedule, decay_t=decay_t)
+
+
+register_node(DecayCount, decay_count)
+
+
+# --------------------------------------------------------------------------------------------
 # shared pieces
 # --------------------------------------------------------------------------------------------
 def _no_noise(noise_range_t):
@@ -147,21 +246,26 @@ def _cycle_mul(cycle_mul):
     return cycle_mul
 
 
-def _limit_start(t_initial, cycle_mul, cycle_limit):
-    """The step at which cycle number ``cycle_limit`` would start (None if out of reach)."""
-    m = cycle_mul
-    if float(m).is_integer():
-        m = int(m)
-        if m > 1 and cycle_limit > 64:
-            return None
-        units = cycle_limit if m == 1 else (m**cycle_limit - 1) // (m - 1)  # exact, in t_initial units
-        b = t_initial * units
+def _limit_start(c, cycle_limit):
+    """The step at which cycle number ``cycle_limit`` of the cycle node ``c`` starts (None if out
+    of reach), read from the same start table that ``c`` finds its cycles in, so that the hold
+    at ``lr_min`` takes over exactly where ``c`` would restart."""
+    p, m = c.period, c.period_mult
+    if m == 1:
+        b = p * cycle_limit
+    elif isinstance(m, int):
+        starts = c._table()[0]
+        b = starts[cycle_limit] if cycle_limit < len(starts) else None
     else:
-        try:
-            b = t_initial * (m**cycle_limit - 1) / (m - 1)
-        except OverflowError:
-            return None
-    return b if b <= _FAR else None
+        tab = c._float_table()
+        if tab is not None:
+            b = tab[0][cycle_limit] if cycle_limit < len(tab[0]) else None
+        else:  # the closed form the cycle itself uses past its table
+            try:
+                b = float(p) * (m**cycle_limit - 1) / (m - 1)
+            except OverflowError:
+                b = None
+    return b if b is not None and b <= _FAR else None
 
 
 def _annealing(shape, params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, kd, lr):
@@ -192,10 +296,11 @@ def _annealing(shape, params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_l
     if cycle_limit == 0:
         return constant(lr_min)
     if (V.is_plain(cycle_decay) and cycle_decay == 1.0) or (V.is_plain(lr_min) and lr_min == 0.0):
-        body = cycles(lr, lr_min, cycle_decay)
+        body = first = cycles(lr, lr_min, cycle_decay)
     else:
-        body = cycles(lr, 0.0, cycle_decay) + cycles(0.0, lr_min, 1.0)
-    end = _limit_start(t_initial, cycle_mul, cycle_limit)
+        first = cycles(lr, 0.0, cycle_decay)
+        body = first + cycles(0.0, lr_min, 1.0)
+    end = _limit_start(first, cycle_limit)
     if end is None:
         return body
     return join([body, constant(lr_min)], [end])
@@ -255,7 +360,8 @@ def cosine_lr(
         lr_min: the floor, >= 0.
         cycle_mul: growth of each cycle's length (>= 1).
         cycle_decay: factor on the top of each later cycle.
-        cycle_limit: number of cycles before holding ``lr_min`` (0: ``lr_min`` after warmup).
+        cycle_limit: number of cycles before holding ``lr_min`` (0: ``lr_min`` after warmup;
+            without warmup timm's first update or epoch still runs at ``lr``, see the module).
         warmup_t: warmup length (0: none).
         warmup_lr_init: the value at ``t = 0`` of the warmup.
         warmup_prefix: run the warmup before the cosine instead of over its start.
@@ -459,7 +565,9 @@ def step_lr(
         t' = t - \text{warmup\_t} \text{ with warmup\_prefix (the default here), else } t
 
     The warmup is linear from ``warmup_lr_init`` towards ``lr``. ``decay_t`` may be fractional
-    (timm floors ``t / decay_t``). ``t``, epochs and noise are as in :func:`cosine_lr`.
+    (``create_scheduler_v2(decay_epochs=2.4)`` passes one): timm counts ``t // decay_t`` in
+    Python floats, and so does this schedule on every backend, 32-bit JAX steps included (see
+    :func:`decay_count`). ``t``, epochs and noise are as in :func:`cosine_lr`.
 
     Args:
         decay_t: the period between decays (> 0).
@@ -486,7 +594,10 @@ def step_lr(
     lr = V.value("lr", lr)
     decay_t = V.steps("decay_t", decay_t, positive=True)
     decay_rate = V.value("decay_rate", decay_rate, positive=True)
-    body = exponential(lr, decay_rate, decay_t, staircase=True)
+    if isinstance(decay_t, int):
+        body = exponential(lr, decay_rate, decay_t, staircase=True)
+    else:
+        body = decay_count(exponential(lr, decay_rate, 1, staircase=True), decay_t)
     s = _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix)
     return _clock(s, t_in_epochs, steps_per_epoch)
 
