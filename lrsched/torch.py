@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
+from ._fn import identities
 from ._plateau import Plateau, PlateauState
 from ._schedule import Schedule
 from ._serialize import to_dict
@@ -79,8 +80,9 @@ def _schedule_entry(s):
         return None
     try:
         return to_dict(s)
-    except (TypeError, ValueError):
-        return repr(s)
+    except (TypeError, ValueError):  # not data (an unregistered fn): its repr and its functions' identities
+        ids = identities(s)
+        return f"{s!r} [{', '.join(ids)}]" if ids else repr(s)
 
 
 class ScheduleLR(LRScheduler):

@@ -50,6 +50,11 @@ def _cyclic(low, high, step_size_up, step_size_down, mode, gamma, scale_fn, scal
     return shape * amplitude * (high - low) + low
 
 
+def _momenta(base_momentum, max_momentum):
+    """The momentum bounds are checked where the lr ignores them (the momentum schedule uses them)."""
+    return V.value("base_momentum", base_momentum), V.value("max_momentum", max_momentum)
+
+
 def cyclic_lr(
     base_lr,
     max_lr,
@@ -85,6 +90,7 @@ def cyclic_lr(
         (0.1, 1.1, 0.1, 0.6)
     """
     base_lr, max_lr = V.value("base_lr", base_lr), V.value("max_lr", max_lr)
+    _momenta(base_momentum, max_momentum)
     return _cyclic(base_lr, max_lr, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
 
 
@@ -185,6 +191,7 @@ def one_cycle_lr(
         (0.1, 1.0, 1e-05)
     """
     max_lr = V.value("max_lr", max_lr)
+    _momenta(base_momentum, max_momentum)
     total, pct_start, anneal = _one_cycle_args(
         total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase
     )

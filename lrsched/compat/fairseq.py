@@ -150,7 +150,8 @@ def cosine(
     if isinstance(t_mult, bool) or not isinstance(t_mult, numbers.Real) or not float(t_mult) >= 1.0:
         raise ValueError(f"t_mult={t_mult!r}: must be a number >= 1")
     lr_shrink = V.value("lr_shrink", lr_shrink)
-    body = cycle(ramp(lr, min_lr, period, "cosine"), period, period_mult=t_mult, decay=lr_shrink)
+    with V.renamed(period_mult="t_mult"):
+        body = cycle(ramp(lr, min_lr, period, "cosine"), period, period_mult=t_mult, decay=lr_shrink)
     return warmup(body, w, start=init)
 
 
@@ -292,7 +293,8 @@ def tri_stage(
         d = _updates("decay_steps", decay_steps)
     if not d > 0:
         raise ValueError(f"decay_steps={d!r}: must be > 0 (fairseq divides by it)")
-    return _tri_stage(lr, w, h, d, init_scale=init_lr_scale, final_scale=final_lr_scale)
+    with V.renamed(peak="lr", init_scale="init_lr_scale", final_scale="final_lr_scale"):
+        return _tri_stage(lr, w, h, d, init_scale=init_lr_scale, final_scale=final_lr_scale)
 
 
 def triangular(max_lr, lr_period_updates=5000.0, lr_shrink=0.1, shrink_min=False, lr=0.25) -> Schedule:

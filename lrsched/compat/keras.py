@@ -66,7 +66,8 @@ def exponential_decay(
     _name(name)
     decay_steps = V.steps("decay_steps", decay_steps, positive=True)
     decay_rate = V.value("decay_rate", decay_rate, positive=True)
-    return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
+    with V.renamed(start="initial_learning_rate"):
+        return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
 
 
 def piecewise_constant_decay(boundaries, values, name="PiecewiseConstant") -> Schedule:
@@ -171,7 +172,8 @@ def inverse_time_decay(
     _name(name)
     decay_steps = V.steps("decay_steps", decay_steps, positive=True)
     decay_rate = V.value("decay_rate", decay_rate, nonneg=True)
-    return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
+    with V.renamed(start="initial_learning_rate"):
+        return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
 
 
 def cosine_decay(
@@ -256,4 +258,5 @@ def cosine_decay_restarts(
     alpha = V.value("alpha", alpha)
     floor = initial * alpha
     wave = ramp(initial - floor, 0.0, first, "cosine")
-    return _cycle(wave, first, period_mult=t_mul, decay=m_mul) + floor
+    with V.renamed(period_mult="t_mul", decay="m_mul"):
+        return _cycle(wave, first, period_mult=t_mul, decay=m_mul) + floor

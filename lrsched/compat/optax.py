@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+# the names of optax's arguments for those of the builders they are passed to
+_VALUE_NAMES = {"start": "init_value", "end": "end_value", "value": "init_value"}
+
+
 def _begin(transition_begin) -> int:
     return V.steps("transition_begin", transition_begin)
 
@@ -87,11 +91,12 @@ def polynomial_schedule(init_value, end_value, power, transition_steps, transiti
     """
     transition_steps = V.steps("transition_steps", transition_steps)
     begin = _begin(transition_begin)
-    if transition_steps == 0:  # optax: "the value is held fixed at init_value"
-        V.value("end_value", end_value)
-        V.value("power", power, positive=True)
-        return constant(init_value)
-    return _delayed(ramp(init_value, end_value, transition_steps, "polynomial", power=power), begin)
+    with V.renamed(**_VALUE_NAMES):
+        if transition_steps == 0:  # optax: "the value is held fixed at init_value"
+            V.value("end_value", end_value)
+            V.value("power", power, positive=True)
+            return constant(init_value)
+        return _delayed(ramp(init_value, end_value, transition_steps, "polynomial", power=power), begin)
 
 
 def linear_schedule(init_value, end_value, transition_steps, transition_begin=0) -> Schedule:
@@ -114,10 +119,11 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
     """
     transition_steps = V.steps("transition_steps", transition_steps)
     begin = _begin(transition_begin)
-    if transition_steps == 0:
-        V.value("end_value", end_value)
-        return constant(init_value)
-    return _delayed(ramp(init_value, end_value, transition_steps, "linear"), begin)
+    with V.renamed(**_VALUE_NAMES):
+        if transition_steps == 0:
+            V.value("end_value", end_value)
+            return constant(init_value)
+        return _delayed(ramp(init_value, end_value, transition_steps, "linear"), begin)
 
 
 def _boundaries_and_scales(boundaries_and_scales, *, integer=False):
@@ -186,7 +192,8 @@ def exponential_decay(
     begin = _begin(transition_begin)
     if not isinstance(staircase, bool):
         raise TypeError(f"staircase={staircase!r}: expected a bool")
-    s = exponential(init_value, decay_rate, transition_steps, staircase=staircase, end=end_value)
+    with V.renamed(**_VALUE_NAMES):
+        s = exponential(init_value, decay_rate, transition_steps, staircase=staircase, end=end_value)
     return _delayed(s, begin)
 
 
@@ -385,7 +392,8 @@ def warmup_constant_schedule(init_value, peak_value, warmup_steps) -> Schedule:
         (0.5, 1.0)
     """
     V.steps("warmup_steps", warmup_steps)
-    return linear_schedule(init_value, peak_value, warmup_steps)
+    with V.renamed(end_value="peak_value", transition_steps="warmup_steps"):
+        return linear_schedule(init_value, peak_value, warmup_steps)
 
 
 def _end_or_zero(peak, end):
@@ -435,7 +443,8 @@ def warmup_cosine_decay_schedule(
     body = ramp(
         peak_value, _end_or_zero(peak_value, end_value), decay_steps - warmup_steps, "cosine", exponent=exponent
     )
-    return warmup(body, warmup_steps, start=init_value)
+    with V.renamed(**_VALUE_NAMES):
+        return warmup(body, warmup_steps, start=init_value)
 
 
 def warmup_exponential_decay_schedule(
@@ -471,11 +480,14 @@ def warmup_exponential_decay_schedule(
         (0.5, 1.0, 0.25)
     """
     warmup_steps = V.steps("warmup_steps", warmup_steps)
-    decay = exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
+    with V.renamed(init_value="peak_value"):
+        decay = exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
     if warmup_steps == 0:
         V.value("init_value", init_value)
         return decay
-    return join([ramp(init_value, peak_value, warmup_steps, "linear"), decay], [warmup_steps])
+    with V.renamed(start="init_value", end="peak_value"):
+        warm = ramp(init_value, peak_value, warmup_steps, "linear")
+    return join([warm, decay], [warmup_steps])
 
 
 def sgdr_schedule(cosine_kwargs) -> Schedule:

@@ -154,8 +154,9 @@ def optimal(alpha=0.0001, t0=None, loss="hinge", epsilon=0.1) -> Schedule:
     alpha = _alpha(alpha)
     if t0 is None:
         t0 = optimal_t0(alpha, loss, epsilon)
-    else:
+    else:  # the heuristic is not used, its arguments are still checked
         V.choice("loss", loss, _LOSSES)
+        V.value("epsilon", epsilon, nonneg=True)
     t0 = V.steps("t0", t0, positive=True)
     return inverse_time(1.0 / (alpha * t0), 1.0, t0)
 
