@@ -19,7 +19,7 @@ _ANNEAL = {"cos": "cosine", "linear": "linear"}
 
 def _callable(name, f):
     if not callable(f):
-        raise TypeError(f"{name}={f!r}: expected a callable (one function: build one schedule per param group)")
+        raise TypeError(f"{name}={V.show(f)}: expected a callable (one function: build one schedule per param group)")
     return f
 
 
@@ -125,7 +125,7 @@ def cyclic_momentum(
         (0.9, 0.85, 0.8)
     """
     if cycle_momentum is not True:
-        raise ValueError(f"cycle_momentum={cycle_momentum!r}: torch cycles the momentum only when it is True")
+        raise ValueError(f"cycle_momentum={V.show(cycle_momentum)}: torch cycles the momentum only when it is True")
     V.value("base_lr", base_lr), V.value("max_lr", max_lr)
     low, high = V.value("max_momentum", max_momentum), V.value("base_momentum", base_momentum)
     return _cyclic(low, high, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
@@ -140,14 +140,14 @@ def _one_cycle_args(total_steps, epochs, steps_per_epoch, pct_start, anneal_stra
         )
     else:
         raise ValueError(
-            f"total_steps={total_steps!r}, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}: "
+            f"total_steps={V.show(total_steps)}, epochs={V.show(epochs)}, steps_per_epoch={V.show(steps_per_epoch)}: "
             "give total_steps, or both epochs and steps_per_epoch"
         )
     pct_start = V.value("pct_start", pct_start)
     if V.is_plain(pct_start) and not 0.0 < pct_start < 1.0:
-        raise ValueError(f"pct_start={pct_start!r}: must be in (0, 1)")
+        raise ValueError(f"pct_start={V.show(pct_start)}: must be in (0, 1)")
     if not isinstance(three_phase, bool):
-        raise TypeError(f"three_phase={three_phase!r}: expected a bool")
+        raise TypeError(f"three_phase={V.show(three_phase)}: expected a bool")
     return total, pct_start, _ANNEAL[V.choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))]
 
 
@@ -238,7 +238,7 @@ def one_cycle_momentum(
         (0.95, 0.85, 0.95)
     """
     if cycle_momentum is not True:
-        raise ValueError(f"cycle_momentum={cycle_momentum!r}: torch cycles the momentum only when it is True")
+        raise ValueError(f"cycle_momentum={V.show(cycle_momentum)}: torch cycles the momentum only when it is True")
     V.value("max_lr", max_lr), V.value("div_factor", div_factor), V.value("final_div_factor", final_div_factor)
     total, pct_start, anneal = _one_cycle_args(
         total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase

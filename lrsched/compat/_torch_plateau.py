@@ -58,7 +58,7 @@ def reduce_lr_on_plateau(
     """
     if isinstance(min_lr, (list, tuple)):
         raise TypeError(
-            f"min_lr={min_lr!r}: one floor per param group needs one plateau per group; "
+            f"min_lr={V.show(min_lr)}: one floor per param group needs one plateau per group; "
             "pass a list of reduce_lr_on_plateau(...) to ScheduleLR(plateau=...)"
         )
     with V.renamed(min_scale="min_lr", base="lr"):
