@@ -3,8 +3,11 @@ so that ``to_dict``/``from_dict`` can carry it (by name only: nothing is importe
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from collections.abc import Callable
 
+from . import _validate as V
 from ._schedule import Schedule, register_node
 
 _REGISTRY: dict[str, Callable] = {}
@@ -36,19 +39,83 @@ def fn(f, *, name=None) -> Schedule:
         0.25
     """
     if not callable(f):
-        raise TypeError(f"f={f!r}: expected a callable")
+        raise TypeError(f"f={V.show(f)}: expected a callable")
     if name is None:
         name = next((n for n, g in _REGISTRY.items() if g is f), None)
     elif not isinstance(name, str):
-        raise TypeError(f"name={name!r}: expected a string")
+        raise TypeError(f"name={V.show(name)}: expected a string")
+    elif name in _REGISTRY and _REGISTRY[name] is not f:
+        raise ValueError(
+            f"name={V.show(name)}: registered to {V.show(_REGISTRY[name])}, not to f={V.show(f)}; "
+            "register f under a name of its own"
+        )
     return Fn._make(f=f, name=name)
+
+
+def registered_name(s: Fn) -> str:
+    """The name ``s`` serialises under: one registered to ``s.f`` itself, else ``ValueError``."""
+    name = s.name
+    if name is None or _REGISTRY.get(name) is not s.f:
+        named = "" if name is None else f" (name={V.show(name)} is not registered to it)"
+        raise ValueError(f"f={V.show(s.f)}: a fn schedule serialises only after lrsched.register(name){named}")
+    return name
+
+
+def identities(s: Schedule) -> list[str]:
+    """A fingerprint of each user function in ``s`` (see :func:`identity`), in tree order."""
+    out, todo = [], [s]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Fn):
+            out.append(identity(node.f))
+        for n in reversed(node._children):
+            c = node.__dict__[n]
+            todo.extend(reversed(c) if type(c) is tuple else () if c is None else (c,))
+    return out
+
+
+def identity(f) -> str:
+    """A fingerprint of a function that tells two functions apart and is the same in every
+    process: its qualified name, its code (with file and line), the values it closes over or
+    takes as defaults, and (for a callable object) the functions it holds."""
+    h = hashlib.sha256()
+    _feed(h, f, 3)
+    qualname = getattr(f, "__qualname__", None) or type(f).__qualname__
+    return f"{qualname}@{h.hexdigest()[:16]}"
+
+
+def _feed(h, f, depth) -> None:
+    qualname = getattr(f, "__qualname__", None) or type(f).__qualname__
+    h.update(f"{getattr(f, '__module__', None) or type(f).__module__}.{qualname};".encode())
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        h.update(marshal.dumps(code))
+        cells = [c.cell_contents for c in (getattr(f, "__closure__", None) or ()) if _filled(c)]
+        for v in (*cells, *(getattr(f, "__defaults__", None) or ())):
+            if callable(v) and depth > 0:
+                _feed(h, v, depth - 1)
+            else:
+                h.update(V.show(v, 200, opaque=True).encode())
+    elif depth > 0:  # a callable object: the functions it holds
+        for n, v in sorted(getattr(f, "__dict__", {}).items()):
+            if callable(v):
+                h.update(n.encode())
+                _feed(h, v, depth - 1)
+
+
+def _filled(cell) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:  # a cell not assigned yet
+        return False
+    return True
 
 
 def _fn_from_dict(f, name=None):
     # from_dict passes the registered name as ``f``; it is looked up, never imported.
     if not isinstance(f, str) or f not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none registered"
-        raise ValueError(f"f={f!r}: not a registered function name (known: {known})")
+        raise ValueError(f"f={V.show(f)}: not a registered function name (known: {V.show(known, 200)})")
     return fn(_REGISTRY[f], name=f)
 
 
@@ -69,13 +136,13 @@ def register(name: str):
         0.25
     """
     if not isinstance(name, str) or not name:
-        raise TypeError(f"name={name!r}: expected a non-empty string")
+        raise TypeError(f"name={V.show(name)}: expected a non-empty string")
 
     def deco(f):
         if not callable(f):
-            raise TypeError(f"f={f!r}: expected a callable")
+            raise TypeError(f"f={V.show(f)}: expected a callable")
         if name in _REGISTRY and _REGISTRY[name] is not f:
-            raise ValueError(f"name={name!r}: already registered to {_REGISTRY[name]!r}")
+            raise ValueError(f"name={V.show(name)}: already registered to {V.show(_REGISTRY[name])}")
         _REGISTRY[name] = f
         return f
 

@@ -18,6 +18,10 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from . import _validate as V
+
 _MODES = ("min", "max")
 _THRESHOLD_MODES = ("rel", "abs")
 _RULES = ("sign_aware", "torch", "sklearn")
@@ -48,32 +52,88 @@ def _is_jax(x) -> bool:
     return mod.startswith("jax")  # jax, jaxlib
 
 
-def _real(name, v, *, lo=None, lo_open=False, hi=None, hi_open=False) -> float:
+def _real(name, v, *, lo=None, lo_open=False, hi=None, hi_open=False, finite=True) -> float:
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{name}={v!r}: expected a real number, got {type(v).__name__}")
+        raise TypeError(f"{name}={V.show(v)}: expected a real number, got {type(v).__name__}")
     v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{name}={v!r}: must be finite")
+    if not math.isfinite(v) if finite else math.isnan(v):
+        raise ValueError(f"{name}={V.show(v)}: must be {'finite' if finite else 'a number (not NaN)'}")
     if lo is not None and (v <= lo if lo_open else v < lo):
-        raise ValueError(f"{name}={v!r}: must be {'>' if lo_open else '>='} {lo}")
+        raise ValueError(f"{name}={V.show(v)}: must be {'>' if lo_open else '>='} {lo}")
     if hi is not None and (v >= hi if hi_open else v > hi):
-        raise ValueError(f"{name}={v!r}: must be {'<' if hi_open else '<='} {hi}")
+        raise ValueError(f"{name}={V.show(v)}: must be {'<' if hi_open else '<='} {hi}")
     return v
 
 
 def _count(name, v) -> int:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{name}={v!r}: expected a Python int, got {type(v).__name__}")
+        raise TypeError(f"{name}={V.show(v)}: expected a Python int, got {type(v).__name__}")
     v = int(v)
     if v < 0:
-        raise ValueError(f"{name}={v!r}: must be >= 0")
+        raise ValueError(f"{name}={V.show(v)}: must be >= 0")
     return v
 
 
 def _choice(name, v, options) -> str:
     if not isinstance(v, str) or v not in options:
-        raise ValueError(f"{name}={v!r}: must be one of {', '.join(repr(o) for o in options)}")
+        raise ValueError(f"{name}={V.show(v)}: must be one of {', '.join(repr(o) for o in options)}")
     return v
+
+
+def _real_kind(dtype) -> bool | None:
+    """Whether an array dtype is real (integer or floating); None where it is not one NumPy knows."""
+    try:
+        return np.dtype(dtype).kind in "iuf"
+    except TypeError:  # a dtype of another library (torch): judged by its name
+        name = str(dtype)
+        return None if not name else not ("bool" in name or "complex" in name)
+
+
+def _metric(m):
+    """A metric for the plain path as a Python float: a real number or a real one-element array."""
+    if type(m) is float or type(m) is int:
+        return float(m)
+    if isinstance(m, (bool, np.bool_, str, bytes, bytearray)) or not (
+        isinstance(m, numbers.Real) or hasattr(m, "dtype")
+    ):
+        raise TypeError(f"metric={V.show(m)}: expected a real number, got {type(m).__name__}")
+    if hasattr(m, "dtype"):
+        if _real_kind(m.dtype) is False:
+            raise TypeError(f"metric={V.show(m)}: expected a real number, got dtype {m.dtype}")
+        size = m.size if isinstance(getattr(m, "size", None), int) else m.numel()
+        if size != 1:
+            raise ValueError(f"metric={V.show(m)}: expected one value, got {size}")
+    return float(m)
+
+
+def _jax_metric(m):
+    """A metric for the JAX path: a real scalar array (a one-element array is made a scalar)."""
+    import jax.numpy as jnp
+
+    a = jnp.asarray(m)
+    if not (jnp.issubdtype(a.dtype, jnp.integer) or jnp.issubdtype(a.dtype, jnp.floating)):
+        raise TypeError(f"metric={V.show(m)}: expected a real number, got dtype {a.dtype}")
+    if a.size != 1:
+        raise ValueError(f"metric={V.show(m)}: expected one value, got an array of shape {a.shape}")
+    return a.reshape(())
+
+
+def state_from_data(data, where: str) -> PlateauState:
+    """A :class:`PlateauState` from saved data (a dict of its fields), each field checked.
+
+    ``scale`` is in ``[0, 1]``, ``level`` finite and >= 0, ``best`` a number (``±inf`` before
+    the first metric, never NaN), ``num_bad`` and ``cooldown_left`` ints >= 0.
+    """
+    names = PlateauState._fields
+    if not isinstance(data, dict) or set(data) != set(names):
+        raise ValueError(f"{where}={V.show(data)}: expected the fields {list(names)}")
+    return PlateauState(
+        scale=_real(f"{where}.scale", data["scale"], lo=0.0, hi=1.0),
+        best=_real(f"{where}.best", data["best"], finite=False),
+        num_bad=_count(f"{where}.num_bad", data["num_bad"]),
+        cooldown_left=_count(f"{where}.cooldown_left", data["cooldown_left"]),
+        level=_real(f"{where}.level", data["level"], lo=0.0),
+    )
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -198,7 +258,7 @@ class Plateau:
         """
         if _is_jax(metric) or any(_is_jax(x) for x in state):
             return self._update_jax(state, metric)
-        a = float(metric)
+        a = _metric(metric)
         scale, best, num_bad, cooldown_left, level = state
         thr = self._margin(best, abs, lambda c, x, y: x if c else y, math.isfinite)
         if self.rule == "sklearn":
@@ -225,7 +285,7 @@ class Plateau:
         import jax.numpy as jnp
 
         ftype = jnp.result_type(float)
-        a = jnp.asarray(metric)
+        a = _jax_metric(metric)
         if not jnp.issubdtype(a.dtype, jnp.floating):
             a = a.astype(ftype)
         fields = [jnp.asarray(x) for x in state]
@@ -306,16 +366,16 @@ class Plateau:
             Plateau(0.1, 2)
         """
         if not isinstance(data, dict):
-            raise TypeError(f"data={data!r}: expected a dict with 'type': 'plateau'")
+            raise TypeError(f"data={V.show(data)}: expected a dict with 'type': 'plateau'")
         if data.get("type") != "plateau":
-            raise ValueError(f"data.type={data.get('type')!r}: expected 'plateau'")
+            raise ValueError(f"data.type={V.show(data.get('type'))}: expected 'plateau'")
         names = [f.name for f in _FIELDS]
         kwargs = {}
         for n, v in data.items():
             if n == "type":
                 continue
             if n not in names:
-                raise ValueError(f"data.{n}: unknown field of a plateau (its fields: {', '.join(names)})")
+                raise ValueError(f"data.{V.show(n)}: unknown field of a plateau (its fields: {', '.join(names)})")
             kwargs[n] = v
         return cls(**kwargs)
 

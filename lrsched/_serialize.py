@@ -7,10 +7,10 @@ registered with :func:`lrsched.register`); it never imports, evaluates or unpick
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 from typing import Any
 
+from . import _validate as V
 from ._schedule import _BUILDERS, Schedule
 
 MAX_DEPTH = 100  # nesting bound for from_dict (dicts and lists): deeper documents are rejected, never recursed into
@@ -111,17 +111,15 @@ def to_dict(schedule: Schedule) -> dict:
         True
     """
     if not isinstance(schedule, Schedule):
-        raise TypeError(f"schedule={schedule!r}: expected an lrsched.Schedule")
+        raise TypeError(f"schedule={V.show(schedule)}: expected an lrsched.Schedule")
     return _encode_node(schedule)
 
 
 def _encode_node(s: Schedule) -> dict:
-    from ._fn import Fn
+    from ._fn import Fn, registered_name
 
     if isinstance(s, Fn):
-        if s.name is None:
-            raise ValueError(f"f={s.f!r}: a fn schedule serialises only after lrsched.register(name)")
-        return {"type": "fn", "f": s.name}
+        return {"type": "fn", "f": registered_name(s)}
     out: dict[str, Any] = {"type": s._kind}
     for n, v in s._args().items():
         out[n] = _encode(n, v)
@@ -140,7 +138,7 @@ def _encode(name, v):
     try:
         f = float(v)
     except (TypeError, ValueError):
-        raise TypeError(f"{name}={v!r}: only schedules with scalar float values serialise") from None
+        raise TypeError(f"{name}={V.show(v)}: only schedules with scalar float values serialise") from None
     return f
 
 
@@ -229,29 +227,5 @@ def _decode_value(v, where, depth, counter):
     raise TypeError(f"{where}={_short(v)}: expected JSON data, got {type(v).__name__}")
 
 
-def _short(v, n=60) -> str:
-    """A short repr for an error message. It never fails (deep nesting, ints past Python's
-    4300-digit str limit) and never calls the repr of an object that is not JSON data."""
-    r = _brief(v, 3)
-    return r if len(r) <= n else r[: n - 3] + "..."
-
-
-def _brief(v, depth) -> str:
-    if v is None or type(v) is bool:
-        return repr(v)
-    if isinstance(v, float):
-        return repr(float(v))
-    if isinstance(v, int):
-        return repr(int(v)) if -(2**64) < v < 2**64 else f"<int of {v.bit_length()} bits>"
-    if isinstance(v, str):
-        return repr(str(v[:80]))
-    if isinstance(v, (list, tuple, dict)):
-        if depth == 0:
-            return "[...]" if isinstance(v, list) else "(...)" if isinstance(v, tuple) else "{...}"
-        items = list(itertools.islice(v.items() if isinstance(v, dict) else v, 4))
-        more = ", ..." if len(v) > 4 else ""
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{_brief(a, depth - 1)}: {_brief(b, depth - 1)}" for a, b in items) + more + "}"
-        inner = ", ".join(_brief(x, depth - 1) for x in items) + more
-        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
-    return f"<{type(v).__name__} object>"
+def _short(v) -> str:
+    return V.show(v, 60, opaque=True)

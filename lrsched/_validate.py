@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
 import numbers
+import re
 
 import numpy as np
+
+SHOW_LIMIT = 80
 
 
 def is_plain(v) -> bool:
@@ -18,30 +23,138 @@ def _is_jax_array(v) -> bool:
     return mod.startswith("jax") or mod.startswith("jaxlib")
 
 
+def show(v, limit: int = SHOW_LIMIT, *, opaque: bool = False) -> str:
+    """``repr(v)`` for an error message, at most ``limit`` characters (an ellipsis marks a cut).
+
+    It never fails and never builds a huge string: a long string is cut before it is repr-ed,
+    an int past the float range is written by its size, containers show their first items.
+    With ``opaque=True`` an object that is not plain data is shown by its type alone (its own
+    ``repr`` is never called).
+    """
+    r = _brief(v, 3, limit, opaque)
+    return r if len(r) <= limit else r[: limit - 3] + "..."
+
+
+def _brief(v, depth, limit, opaque) -> str:
+    if v is None or type(v) is bool:
+        return repr(v)
+    if isinstance(v, float):
+        return repr(float(v))
+    if isinstance(v, int):
+        return repr(int(v)) if -(2**64) < v < 2**64 else f"<int of {int(v).bit_length()} bits>"
+    if isinstance(v, str):
+        return repr(str(v[: limit + 1]))
+    if isinstance(v, (bytes, bytearray)):
+        return repr(bytes(v[: limit + 1]))
+    if isinstance(v, (list, tuple, dict)):
+        if depth == 0:
+            return "[...]" if isinstance(v, list) else "(...)" if isinstance(v, tuple) else "{...}"
+        items = list(itertools.islice(v.items() if isinstance(v, dict) else v, 4))
+        more = ", ..." if len(v) > 4 else ""
+        if isinstance(v, dict):
+            return (
+                "{"
+                + ", ".join(
+                    f"{_brief(a, depth - 1, limit, opaque)}: {_brief(b, depth - 1, limit, opaque)}" for a, b in items
+                )
+                + more
+                + "}"
+            )
+        inner = ", ".join(_brief(x, depth - 1, limit, opaque) for x in items) + more
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    if opaque:
+        return f"<{type(v).__name__} object>"
+    try:
+        return repr(v)
+    except Exception:  # a repr that fails still leaves a message
+        return f"<{type(v).__name__} object>"
+
+
+def _is_tracer(v) -> bool:
+    import jax
+
+    return isinstance(v, jax.core.Tracer)
+
+
 def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_none: bool = False):
-    """A float leaf: a Python/NumPy real number (made a Python float) or a JAX array (kept)."""
-    if v is None and allow_none:
-        return None
-    if isinstance(v, bool) or v is None:
-        raise TypeError(f"{name}={v!r}: expected a real number")
-    if isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf"):
+    """A float leaf: a Python/NumPy real number (made a Python float) or a JAX array (kept).
+
+    A concrete array gets the checks of a float (a real dtype, finite, the bounds) and must be a
+    scalar; a JAX tracer (a leaf under ``jit``, ``vmap`` or ``grad``) passes unchecked.
+    """
+    if type(v) is not float:
+        if v is None and allow_none:
+            return None
+        if isinstance(v, bool) or v is None:
+            raise TypeError(f"{name}={show(v)}: expected a real number")
+        if _is_jax_array(v) or (isinstance(v, np.ndarray) and not (v.ndim == 0 and v.dtype.kind in "iuf")):
+            return _array_value(name, v, positive, nonneg)
+        if not isinstance(v, numbers.Real):
+            raise TypeError(f"{name}={show(v)}: expected a real number, got {type(v).__name__}")
         try:
             v = float(v)
         except OverflowError:  # an int past the float range
             raise ValueError(f"{name}=<int of {int(v).bit_length()} bits>: must be finite") from None
-        if not math.isfinite(v):
-            raise ValueError(f"{name}={v!r}: must be finite")
-        if positive and not v > 0:
-            raise ValueError(f"{name}={v!r}: must be > 0")
-        if nonneg and not v >= 0:
-            raise ValueError(f"{name}={v!r}: must be >= 0")
-        return v
-    if _is_jax_array(v) or isinstance(v, np.ndarray):
-        dtype = getattr(v, "dtype", None)
-        if dtype is not None and np.dtype(dtype).kind not in "iuf":
-            raise TypeError(f"{name}={v!r}: expected a real number, got dtype {dtype}")
-        return v
-    raise TypeError(f"{name}={v!r}: expected a real number, got {type(v).__name__}")
+    return _bounded(name, v, v, positive, nonneg)
+
+
+def _bounded(name, v, x: float, positive, nonneg):
+    """``v`` (whose value is the float ``x``) if it is finite and within the bounds asked for."""
+    if not math.isfinite(x):
+        raise ValueError(f"{name}={show(v)}: must be finite")
+    if positive and not x > 0:
+        raise ValueError(f"{name}={show(v)}: must be > 0")
+    if nonneg and not x >= 0:
+        raise ValueError(f"{name}={show(v)}: must be >= 0")
+    return v
+
+
+def _array_value(name, v, positive, nonneg):
+    """A NumPy or JAX array as a value leaf: tracers pass, concrete ones are checked as floats."""
+    if _is_jax_array(v):
+        if _is_tracer(v):
+            return v
+        import jax.numpy as jnp
+
+        if not (jnp.issubdtype(v.dtype, jnp.integer) or jnp.issubdtype(v.dtype, jnp.floating)):
+            raise TypeError(f"{name}={show(v)}: expected a real number, got dtype {v.dtype}")
+        host = np.asarray(v, dtype=np.float64)
+    else:
+        if v.dtype.kind not in "iuf":
+            raise TypeError(f"{name}={show(v)}: expected a real number, got dtype {v.dtype}")
+        host = v
+    if host.ndim != 0:
+        raise ValueError(
+            f"{name}={show(v)}: expected a scalar, got an array of shape {tuple(host.shape)} "
+            "(a batch of schedules is made by lrsched.stack)"
+        )
+    return _bounded(name, v, float(host), positive, nonneg)
+
+
+_NAME = re.compile(r"(^|, )([A-Za-z_]\w*)(?=(\[[^\]]*\])?=)")
+
+
+@contextlib.contextmanager
+def renamed(**outer):
+    """Errors raised inside name the caller's arguments: ``renamed(start="init_value")`` turns a
+    message ``start=nan: must be finite`` from an inner builder into ``init_value=nan: ...``.
+
+    Only the argument names at the head of a message (before its first ``": "``) are rewritten;
+    where a value shown there is a call (a schedule's repr), only the leading name is.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        if e.args and isinstance(e.args[0], str):
+            msg = e.args[0]
+            head, sep, rest = msg.partition(": ")
+            count = 1 if ("(" in head or "{" in head) else 0
+
+            def sub(m):
+                return m.group(1) + outer.get(m.group(2), m.group(2))
+
+            e.args = (_NAME.sub(sub, head, count=count) + sep + rest, *e.args[1:])
+        raise
 
 
 MAX_STEPS = 2**63 - 1

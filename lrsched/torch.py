@@ -24,8 +24,10 @@ try:
 except ImportError as e:  # the adapter is an optional extra
     raise ImportError(f"lrsched.torch needs PyTorch: pip install 'lrsched[torch]' ({e})") from e
 
+from . import _validate as V
+from ._fn import identities
 from ._lr_find import LRFindResult, check_sweep, sweep
-from ._plateau import Plateau, PlateauState
+from ._plateau import Plateau, PlateauState, state_from_data
 from ._schedule import Schedule
 from ._serialize import to_dict
 
@@ -84,8 +86,9 @@ def _schedule_entry(s):
         return None
     try:
         return to_dict(s)
-    except (TypeError, ValueError):
-        return repr(s)
+    except (TypeError, ValueError):  # not data (an unregistered fn): its repr and its functions' identities
+        ids = identities(s)
+        return f"{s!r} [{', '.join(ids)}]" if ids else repr(s)
 
 
 class ScheduleLR(LRScheduler):
@@ -398,13 +401,16 @@ class ScheduleLR(LRScheduler):
             (3, 0.7)
         """
         if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict={state_dict!r}: expected a dict")
+            raise TypeError(f"state_dict={V.show(state_dict)}: expected a dict")
         for n in ("last_epoch", "schedules", "plateaus", "plateau_index", "plateau_states"):
             if n not in state_dict:
                 raise ValueError(f"state_dict: missing field {n!r}")
         last_epoch = state_dict["last_epoch"]
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
-            raise ValueError(f"state_dict.last_epoch={last_epoch!r}: expected an int >= 0")
+            raise ValueError(f"state_dict.last_epoch={V.show(last_epoch)}: expected an int >= 0")
+        step_count = state_dict.get("_step_count", last_epoch + 1)
+        if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
+            raise ValueError(f"state_dict._step_count={V.show(step_count)}: expected an int >= 0")
         current = [_schedule_entry(s) for s in self._schedules]
         if state_dict["schedules"] != current or state_dict.get("key", self.key) != self.key:
             warnings.warn(
@@ -416,7 +422,8 @@ class ScheduleLR(LRScheduler):
         if state_dict.get("relative", self.relative) == self.relative and self.relative:
             saved = state_dict.get("base_lrs")
             if isinstance(saved, list) and len(saved) == len(self.base_lrs):
-                self.base_lrs = [None if b is None else float(b) for b in saved]  # type: ignore[misc]
+                lrs = [None if b is None else V.value(f"state_dict.base_lrs[{i}]", b) for i, b in enumerate(saved)]
+                self.base_lrs = lrs  # type: ignore[assignment]
         saved_p = state_dict["plateaus"]
         if saved_p != [p.to_dict() for p in self._plateaus] or state_dict["plateau_index"] != self._plateau_index:
             warnings.warn(
@@ -432,14 +439,12 @@ class ScheduleLR(LRScheduler):
         if len(saved_p) == len(self._plateaus):
             states = []
             for j, d in enumerate(state_dict["plateau_states"]):
-                if not isinstance(d, dict) or set(d) != set(_STATE_FIELDS):
-                    raise ValueError(f"state_dict.plateau_states[{j}]={d!r}: expected the fields {list(_STATE_FIELDS)}")
-                states.append(PlateauState(**{n: cast(d[n]) for n, cast in _STATE_FIELDS.items()}))
+                states.append(state_from_data(d, f"state_dict.plateau_states[{j}]"))
             if len(states) != len(self._plateaus):
                 raise ValueError("state_dict.plateau_states: one state per plateau expected")
             self._states = states
         self.last_epoch = last_epoch
-        self._step_count = int(state_dict.get("_step_count", last_epoch + 1))
+        self._step_count = step_count
         self._write()
 
     def __repr__(self):

@@ -19,7 +19,7 @@ _ANNEAL = {"cos": "cosine", "linear": "linear"}
 
 def _callable(name, f):
     if not callable(f):
-        raise TypeError(f"{name}={f!r}: expected a callable (one function: build one schedule per param group)")
+        raise TypeError(f"{name}={V.show(f)}: expected a callable (one function: build one schedule per param group)")
     return f
 
 
@@ -48,6 +48,11 @@ def _cyclic(low, high, step_size_up, step_size_down, mode, gamma, scale_fn, scal
     total = up + (up if step_size_down is None else V.steps("step_size_down", step_size_down, positive=True))
     amplitude = fn(scale_fn if scale_mode == "iterations" else _ByCycle(scale_fn, total))
     return shape * amplitude * (high - low) + low
+
+
+def _momenta(base_momentum, max_momentum):
+    """The momentum bounds are checked where the lr ignores them (the momentum schedule uses them)."""
+    return V.value("base_momentum", base_momentum), V.value("max_momentum", max_momentum)
 
 
 def cyclic_lr(
@@ -85,6 +90,7 @@ def cyclic_lr(
         (0.1, 1.1, 0.1, 0.6)
     """
     base_lr, max_lr = V.value("base_lr", base_lr), V.value("max_lr", max_lr)
+    _momenta(base_momentum, max_momentum)
     return _cyclic(base_lr, max_lr, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
 
 
@@ -119,7 +125,7 @@ def cyclic_momentum(
         (0.9, 0.85, 0.8)
     """
     if cycle_momentum is not True:
-        raise ValueError(f"cycle_momentum={cycle_momentum!r}: torch cycles the momentum only when it is True")
+        raise ValueError(f"cycle_momentum={V.show(cycle_momentum)}: torch cycles the momentum only when it is True")
     V.value("base_lr", base_lr), V.value("max_lr", max_lr)
     low, high = V.value("max_momentum", max_momentum), V.value("base_momentum", base_momentum)
     return _cyclic(low, high, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
@@ -134,14 +140,14 @@ def _one_cycle_args(total_steps, epochs, steps_per_epoch, pct_start, anneal_stra
         )
     else:
         raise ValueError(
-            f"total_steps={total_steps!r}, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}: "
+            f"total_steps={V.show(total_steps)}, epochs={V.show(epochs)}, steps_per_epoch={V.show(steps_per_epoch)}: "
             "give total_steps, or both epochs and steps_per_epoch"
         )
     pct_start = V.value("pct_start", pct_start)
     if V.is_plain(pct_start) and not 0.0 < pct_start < 1.0:
-        raise ValueError(f"pct_start={pct_start!r}: must be in (0, 1)")
+        raise ValueError(f"pct_start={V.show(pct_start)}: must be in (0, 1)")
     if not isinstance(three_phase, bool):
-        raise TypeError(f"three_phase={three_phase!r}: expected a bool")
+        raise TypeError(f"three_phase={V.show(three_phase)}: expected a bool")
     return total, pct_start, _ANNEAL[V.choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))]
 
 
@@ -185,6 +191,7 @@ def one_cycle_lr(
         (0.1, 1.0, 1e-05)
     """
     max_lr = V.value("max_lr", max_lr)
+    _momenta(base_momentum, max_momentum)
     total, pct_start, anneal = _one_cycle_args(
         total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase
     )
@@ -231,7 +238,7 @@ def one_cycle_momentum(
         (0.95, 0.85, 0.95)
     """
     if cycle_momentum is not True:
-        raise ValueError(f"cycle_momentum={cycle_momentum!r}: torch cycles the momentum only when it is True")
+        raise ValueError(f"cycle_momentum={V.show(cycle_momentum)}: torch cycles the momentum only when it is True")
     V.value("max_lr", max_lr), V.value("div_factor", div_factor), V.value("final_div_factor", final_div_factor)
     total, pct_start, anneal = _one_cycle_args(
         total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _validate as V
 from .._plateau import Plateau
 
 
@@ -57,9 +58,14 @@ def reduce_lr_on_plateau(
     """
     if isinstance(min_lr, (list, tuple)):
         raise TypeError(
-            f"min_lr={min_lr!r}: one floor per param group needs one plateau per group; "
+            f"min_lr={V.show(min_lr)}: one floor per param group needs one plateau per group; "
             "pass a list of reduce_lr_on_plateau(...) to ScheduleLR(plateau=...)"
         )
+    with V.renamed(min_scale="min_lr", base="lr"):
+        return _plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_lr, eps, lr)
+
+
+def _plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_lr, eps, lr):
     return Plateau(
         factor,
         patience,

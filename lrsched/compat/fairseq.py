@@ -35,7 +35,7 @@ def _lr(lr, scheduler):
     if isinstance(lr, (list, tuple)):
         if len(lr) != 1:
             raise ValueError(
-                f"lr={list(lr)!r}: {scheduler} takes one learning rate (fairseq: 'Cannot use a fixed "
+                f"lr={V.show(list(lr))}: {scheduler} takes one learning rate (fairseq: 'Cannot use a fixed "
                 "learning rate schedule'; use fixed for a list)"
             )
         lr = lr[0]
@@ -56,7 +56,7 @@ def _init_lr(warmup_init_lr, default):
 
 def _more(name_a, a, name_b, b):
     if V.is_plain(a) and V.is_plain(b) and not a > b:
-        raise ValueError(f"{name_a}={a!r}: must be more than {name_b}={b!r}")
+        raise ValueError(f"{name_a}={V.show(a)}: must be more than {name_b}={V.show(b)}")
 
 
 def inverse_sqrt(warmup_updates=4000, warmup_init_lr=-1.0, lr=0.25) -> Schedule:
@@ -144,13 +144,16 @@ def cosine(
         period = max_update - w
         if not period > 0:
             raise ValueError(
-                f"lr_period_updates={lr_period_updates!r}, max_update={max_update!r}: set lr_period_updates, "
-                f"or max_update > warmup_updates={w!r}"
+                f"lr_period_updates={V.show(lr_period_updates)}, max_update={V.show(max_update)}: set lr_period_updates, "
+                f"or max_update > warmup_updates={V.show(w)}"
             )
-    if isinstance(t_mult, bool) or not isinstance(t_mult, numbers.Real) or not float(t_mult) >= 1.0:
-        raise ValueError(f"t_mult={t_mult!r}: must be a number >= 1")
+    if isinstance(t_mult, bool) or not isinstance(t_mult, numbers.Real):
+        raise TypeError(f"t_mult={V.show(t_mult)}: expected a real number, got {type(t_mult).__name__}")
+    if not float(t_mult) >= 1.0:
+        raise ValueError(f"t_mult={V.show(t_mult)}: must be a number >= 1")
     lr_shrink = V.value("lr_shrink", lr_shrink)
-    body = cycle(ramp(lr, min_lr, period, "cosine"), period, period_mult=t_mult, decay=lr_shrink)
+    with V.renamed(period_mult="t_mult"):
+        body = cycle(ramp(lr, min_lr, period, "cosine"), period, period_mult=t_mult, decay=lr_shrink)
     return warmup(body, w, start=init)
 
 
@@ -198,7 +201,7 @@ def polynomial_decay(
     """
     if force_anneal is not None:
         raise ValueError(
-            f"force_anneal={force_anneal!r}: fairseq then restarts the decay from the optimizer's "
+            f"force_anneal={V.show(force_anneal)}: fairseq then restarts the decay from the optimizer's "
             "current lr at each epoch; that running state is not a schedule, so it is not supported"
         )
     lr = _lr(lr, "polynomial_decay")
@@ -280,10 +283,10 @@ def tri_stage(
     lr = _lr(lr, "tri_stage")
     if phase_ratio is not None:
         if isinstance(phase_ratio, (str, bytes)) or not isinstance(phase_ratio, (list, tuple)) or len(phase_ratio) != 3:
-            raise TypeError(f"phase_ratio={phase_ratio!r}: expected three fractions (warmup, hold, decay)")
+            raise TypeError(f"phase_ratio={V.show(phase_ratio)}: expected three fractions (warmup, hold, decay)")
         ratios = [V.value(f"phase_ratio[{i}]", r, nonneg=True) for i, r in enumerate(phase_ratio)]
         if not abs(sum(ratios) - 1.0) <= 1e-9:
-            raise ValueError(f"phase_ratio={list(phase_ratio)!r}: the ratios must add up to 1")
+            raise ValueError(f"phase_ratio={V.show(list(phase_ratio))}: the ratios must add up to 1")
         max_update = V.steps("max_update", max_update, positive=True)
         w, h, d = (int(max_update * r) for r in ratios)
     else:
@@ -291,8 +294,9 @@ def tri_stage(
         h = _updates("hold_steps", hold_steps)
         d = _updates("decay_steps", decay_steps)
     if not d > 0:
-        raise ValueError(f"decay_steps={d!r}: must be > 0 (fairseq divides by it)")
-    return _tri_stage(lr, w, h, d, init_scale=init_lr_scale, final_scale=final_lr_scale)
+        raise ValueError(f"decay_steps={V.show(d)}: must be > 0 (fairseq divides by it)")
+    with V.renamed(peak="lr", init_scale="init_lr_scale", final_scale="final_lr_scale"):
+        return _tri_stage(lr, w, h, d, init_scale=init_lr_scale, final_scale=final_lr_scale)
 
 
 def triangular(max_lr, lr_period_updates=5000.0, lr_shrink=0.1, shrink_min=False, lr=0.25) -> Schedule:
@@ -329,10 +333,10 @@ def triangular(max_lr, lr_period_updates=5000.0, lr_shrink=0.1, shrink_min=False
     period = V.steps("lr_period_updates", lr_period_updates, positive=True)
     half = int(period // 2)
     if half < 1:
-        raise ValueError(f"lr_period_updates={lr_period_updates!r}: must be >= 2 (fairseq divides by its half)")
+        raise ValueError(f"lr_period_updates={V.show(lr_period_updates)}: must be >= 2 (fairseq divides by its half)")
     lr_shrink = V.value("lr_shrink", lr_shrink)
     if not isinstance(shrink_min, bool):
-        raise TypeError(f"shrink_min={shrink_min!r}: expected a bool")
+        raise TypeError(f"shrink_min={V.show(shrink_min)}: expected a bool")
 
     def tri(a, b):  # a at the ends, b at the middle
         return join([linear(a, b, half), linear(b, a, half)], [half])
@@ -384,7 +388,7 @@ def step(
     period = V.steps("lr_deacy_period", lr_deacy_period, positive=True)
     decay = V.value("lr_decay", lr_decay, positive=True)
     if V.is_plain(decay) and decay > 1.0:
-        raise ValueError(f"lr_decay={decay!r}: must be <= 1")
+        raise ValueError(f"lr_decay={V.show(decay)}: must be <= 1")
     body = clip(exponential(lr, decay, period, staircase=True), min=min_lr)
     return warmup(body, w, start=init)
 

@@ -36,12 +36,12 @@ __all__ = [
 
 def _name(name):
     if not isinstance(name, str):
-        raise TypeError(f"name={name!r}: expected a string")
+        raise TypeError(f"name={V.show(name)}: expected a string")
 
 
 def _bool(name, v):
     if not isinstance(v, bool):
-        raise TypeError(f"{name}={v!r}: expected a bool")
+        raise TypeError(f"{name}={V.show(v)}: expected a bool")
     return v
 
 
@@ -66,7 +66,8 @@ def exponential_decay(
     _name(name)
     decay_steps = V.steps("decay_steps", decay_steps, positive=True)
     decay_rate = V.value("decay_rate", decay_rate, positive=True)
-    return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
+    with V.renamed(start="initial_learning_rate"):
+        return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
 
 
 def piecewise_constant_decay(boundaries, values, name="PiecewiseConstant") -> Schedule:
@@ -90,18 +91,18 @@ def piecewise_constant_decay(boundaries, values, name="PiecewiseConstant") -> Sc
     """
     _name(name)
     if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__len__"):
-        raise TypeError(f"boundaries={boundaries!r}: expected a list of steps")
+        raise TypeError(f"boundaries={V.show(boundaries)}: expected a list of steps")
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"values={values!r}: expected a list of values")
+        raise TypeError(f"values={V.show(values)}: expected a list of values")
     if len(boundaries) != len(values) - 1:
         raise ValueError(
-            f"boundaries={list(boundaries)!r}: needs len(values) - 1 = {len(values) - 1} entries, got {len(boundaries)}"
+            f"boundaries={V.show(list(boundaries))}: needs len(values) - 1 = {len(values) - 1} entries, got {len(boundaries)}"
         )
     bounds = []
     for i, b in enumerate(boundaries):
         b = V.steps(f"boundaries[{i}]", b)
         if not isinstance(b, int):
-            raise TypeError(f"boundaries[{i}]={b!r}: expected an integer step")
+            raise TypeError(f"boundaries[{i}]={V.show(b)}: expected an integer step")
         bounds.append(b + 1)  # Keras: the next value once step > boundary
     pieces = [constant(V.value(f"values[{i}]", v)) for i, v in enumerate(values)]
     return join(pieces, bounds)
@@ -171,7 +172,8 @@ def inverse_time_decay(
     _name(name)
     decay_steps = V.steps("decay_steps", decay_steps, positive=True)
     decay_rate = V.value("decay_rate", decay_rate, nonneg=True)
-    return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
+    with V.renamed(start="initial_learning_rate"):
+        return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=_bool("staircase", staircase))
 
 
 def cosine_decay(
@@ -249,11 +251,12 @@ def cosine_decay_restarts(
     first = V.steps("first_decay_steps", first_decay_steps, positive=True)
     t_mul = V.value("t_mul", t_mul)
     if not V.is_plain(t_mul):
-        raise TypeError(f"t_mul={t_mul!r}: expected a Python number (it sets the cycle lengths)")
+        raise TypeError(f"t_mul={V.show(t_mul)}: expected a Python number (it sets the cycle lengths)")
     if t_mul < 1.0:
-        raise ValueError(f"t_mul={t_mul!r}: must be >= 1")
+        raise ValueError(f"t_mul={V.show(t_mul)}: must be >= 1")
     initial = V.value("initial_learning_rate", initial_learning_rate)
     alpha = V.value("alpha", alpha)
     floor = initial * alpha
     wave = ramp(initial - floor, 0.0, first, "cosine")
-    return _cycle(wave, first, period_mult=t_mul, decay=m_mul) + floor
+    with V.renamed(period_mult="t_mul", decay="m_mul"):
+        return _cycle(wave, first, period_mult=t_mul, decay=m_mul) + floor

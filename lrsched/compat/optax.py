@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+# the names of optax's arguments for those of the builders they are passed to
+_VALUE_NAMES = {"start": "init_value", "end": "end_value", "value": "init_value"}
+
+
 def _begin(transition_begin) -> int:
     return V.steps("transition_begin", transition_begin)
 
@@ -87,11 +91,12 @@ def polynomial_schedule(init_value, end_value, power, transition_steps, transiti
     """
     transition_steps = V.steps("transition_steps", transition_steps)
     begin = _begin(transition_begin)
-    if transition_steps == 0:  # optax: "the value is held fixed at init_value"
-        V.value("end_value", end_value)
-        V.value("power", power, positive=True)
-        return constant(init_value)
-    return _delayed(ramp(init_value, end_value, transition_steps, "polynomial", power=power), begin)
+    with V.renamed(**_VALUE_NAMES):
+        if transition_steps == 0:  # optax: "the value is held fixed at init_value"
+            V.value("end_value", end_value)
+            V.value("power", power, positive=True)
+            return constant(init_value)
+        return _delayed(ramp(init_value, end_value, transition_steps, "polynomial", power=power), begin)
 
 
 def linear_schedule(init_value, end_value, transition_steps, transition_begin=0) -> Schedule:
@@ -114,10 +119,11 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
     """
     transition_steps = V.steps("transition_steps", transition_steps)
     begin = _begin(transition_begin)
-    if transition_steps == 0:
-        V.value("end_value", end_value)
-        return constant(init_value)
-    return _delayed(ramp(init_value, end_value, transition_steps, "linear"), begin)
+    with V.renamed(**_VALUE_NAMES):
+        if transition_steps == 0:
+            V.value("end_value", end_value)
+            return constant(init_value)
+        return _delayed(ramp(init_value, end_value, transition_steps, "linear"), begin)
 
 
 def _boundaries_and_scales(boundaries_and_scales, *, integer=False):
@@ -125,14 +131,16 @@ def _boundaries_and_scales(boundaries_and_scales, *, integer=False):
     if boundaries_and_scales is None:
         return []
     if not isinstance(boundaries_and_scales, Mapping):
-        raise TypeError(f"boundaries_and_scales={boundaries_and_scales!r}: expected a dict {{step: scale}} or None")
+        raise TypeError(
+            f"boundaries_and_scales={V.show(boundaries_and_scales)}: expected a dict {{step: scale}} or None"
+        )
     pairs = []
     for b, s in boundaries_and_scales.items():
-        where = f"boundaries_and_scales[{b!r}]"
+        where = f"boundaries_and_scales[{V.show(b)}]"
         b = V.steps(where, b, allow_float=not integer)
         s = V.value(where, s)
         if V.is_plain(s) and s < 0:
-            raise ValueError(f"{where}={s!r}: scale factors must be >= 0")
+            raise ValueError(f"{where}={V.show(s)}: scale factors must be >= 0")
         pairs.append((b, s))
     pairs.sort(key=lambda p: p[0])
     return pairs
@@ -185,8 +193,9 @@ def exponential_decay(
     decay_rate = V.value("decay_rate", decay_rate, positive=True)
     begin = _begin(transition_begin)
     if not isinstance(staircase, bool):
-        raise TypeError(f"staircase={staircase!r}: expected a bool")
-    s = exponential(init_value, decay_rate, transition_steps, staircase=staircase, end=end_value)
+        raise TypeError(f"staircase={V.show(staircase)}: expected a bool")
+    with V.renamed(**_VALUE_NAMES):
+        s = exponential(init_value, decay_rate, transition_steps, staircase=staircase, end=end_value)
     return _delayed(s, begin)
 
 
@@ -249,13 +258,13 @@ def _onecycle_points(transition_steps, fractions, scales):
     """optax's boundary dict ``{int(pct * T): scale, ..., T: scale}``; coinciding boundaries
     raise (optax's dict would keep one scale and drop a phase)."""
     keys = [int(pct * transition_steps) for _, pct in fractions] + [transition_steps]
-    names = [f"{n}={pct!r}" for n, pct in fractions] + [f"transition_steps={transition_steps!r}"]
+    names = [f"{n}={V.show(pct)}" for n, pct in fractions] + [f"transition_steps={V.show(transition_steps)}"]
     for i in range(1, len(keys)):
         if keys[i] in keys[:i]:
             j = keys.index(keys[i])
             raise ValueError(
                 f"{names[j]}, {names[i]}: two phase boundaries fall on step {keys[i]} "
-                f"with transition_steps={transition_steps!r} (optax would silently drop a phase)"
+                f"with transition_steps={V.show(transition_steps)} (optax would silently drop a phase)"
             )
     return dict(zip(keys, scales))
 
@@ -263,7 +272,7 @@ def _onecycle_points(transition_steps, fractions, scales):
 def _check_pct(name, v, lo, hi):
     v = V.value(name, v)
     if not lo <= v <= hi:
-        raise ValueError(f"{name}={v!r}: must be in [{lo!r}, {hi!r}]")
+        raise ValueError(f"{name}={V.show(v)}: must be in [{V.show(lo)}, {V.show(hi)}]")
     return v
 
 
@@ -360,9 +369,9 @@ def join_schedules(schedules, boundaries) -> Schedule:
         (1.0, 1.0, 0.5)
     """
     if isinstance(schedules, Schedule) or not isinstance(schedules, Iterable):
-        raise TypeError(f"schedules={schedules!r}: expected a list of schedules")
+        raise TypeError(f"schedules={V.show(schedules)}: expected a list of schedules")
     if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, Iterable):
-        raise TypeError(f"boundaries={boundaries!r}: expected a list of steps")
+        raise TypeError(f"boundaries={V.show(boundaries)}: expected a list of steps")
     return join(list(schedules), list(boundaries))
 
 
@@ -385,7 +394,8 @@ def warmup_constant_schedule(init_value, peak_value, warmup_steps) -> Schedule:
         (0.5, 1.0)
     """
     V.steps("warmup_steps", warmup_steps)
-    return linear_schedule(init_value, peak_value, warmup_steps)
+    with V.renamed(end_value="peak_value", transition_steps="warmup_steps"):
+        return linear_schedule(init_value, peak_value, warmup_steps)
 
 
 def _end_or_zero(peak, end):
@@ -427,7 +437,7 @@ def warmup_cosine_decay_schedule(
     decay_steps = V.steps("decay_steps", decay_steps)
     if not decay_steps > warmup_steps:
         raise ValueError(
-            f"decay_steps={decay_steps!r}: must be > warmup_steps={warmup_steps!r} "
+            f"decay_steps={V.show(decay_steps)}: must be > warmup_steps={V.show(warmup_steps)} "
             "(decay_steps counts the warmup; the cosine lasts decay_steps - warmup_steps steps)"
         )
     peak_value = V.value("peak_value", peak_value)
@@ -435,7 +445,8 @@ def warmup_cosine_decay_schedule(
     body = ramp(
         peak_value, _end_or_zero(peak_value, end_value), decay_steps - warmup_steps, "cosine", exponent=exponent
     )
-    return warmup(body, warmup_steps, start=init_value)
+    with V.renamed(**_VALUE_NAMES):
+        return warmup(body, warmup_steps, start=init_value)
 
 
 def warmup_exponential_decay_schedule(
@@ -471,11 +482,14 @@ def warmup_exponential_decay_schedule(
         (0.5, 1.0, 0.25)
     """
     warmup_steps = V.steps("warmup_steps", warmup_steps)
-    decay = exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
+    with V.renamed(init_value="peak_value"):
+        decay = exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
     if warmup_steps == 0:
         V.value("init_value", init_value)
         return decay
-    return join([ramp(init_value, peak_value, warmup_steps, "linear"), decay], [warmup_steps])
+    with V.renamed(start="init_value", end="peak_value"):
+        warm = ramp(init_value, peak_value, warmup_steps, "linear")
+    return join([warm, decay], [warmup_steps])
 
 
 def sgdr_schedule(cosine_kwargs) -> Schedule:
@@ -496,16 +510,18 @@ def sgdr_schedule(cosine_kwargs) -> Schedule:
         (1.0, 0.5, 1.0, 0.5)
     """
     if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable):
-        raise TypeError(f"cosine_kwargs={cosine_kwargs!r}: expected a list of dicts")
+        raise TypeError(f"cosine_kwargs={V.show(cosine_kwargs)}: expected a list of dicts")
     pieces, bounds, step = [], [], 0
     for i, kw in enumerate(cosine_kwargs):
         if not isinstance(kw, Mapping):
-            raise TypeError(f"cosine_kwargs[{i}]={kw!r}: expected a dict of warmup_cosine_decay_schedule arguments")
+            raise TypeError(
+                f"cosine_kwargs[{i}]={V.show(kw)}: expected a dict of warmup_cosine_decay_schedule arguments"
+            )
         if "decay_steps" not in kw:
-            raise ValueError(f"cosine_kwargs[{i}]={dict(kw)!r}: needs decay_steps")
+            raise ValueError(f"cosine_kwargs[{i}]={V.show(dict(kw))}: needs decay_steps")
         pieces.append(warmup_cosine_decay_schedule(**kw))
         step += V.steps(f"cosine_kwargs[{i}]['decay_steps']", kw["decay_steps"])
         bounds.append(step)
     if not pieces:
-        raise ValueError(f"cosine_kwargs={cosine_kwargs!r}: needs at least one cycle")
+        raise ValueError(f"cosine_kwargs={V.show(cosine_kwargs)}: needs at least one cycle")
     return join(pieces, bounds[:-1])

@@ -89,10 +89,10 @@ _LOSSES = (
 
 def _alpha(alpha):
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha={alpha!r}: expected a Python number (it fixes the schedule's time scale)")
+        raise TypeError(f"alpha={V.show(alpha)}: expected a Python number (it fixes the schedule's time scale)")
     alpha = float(alpha)
     if not (math.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha={alpha!r}: must be > 0 for learning_rate='optimal'")
+        raise ValueError(f"alpha={V.show(alpha)}: must be > 0 for learning_rate='optimal'")
     return alpha
 
 
@@ -154,8 +154,9 @@ def optimal(alpha=0.0001, t0=None, loss="hinge", epsilon=0.1) -> Schedule:
     alpha = _alpha(alpha)
     if t0 is None:
         t0 = optimal_t0(alpha, loss, epsilon)
-    else:
+    else:  # the heuristic is not used, its arguments are still checked
         V.choice("loss", loss, _LOSSES)
+        V.value("epsilon", epsilon, nonneg=True)
     t0 = V.steps("t0", t0, positive=True)
     return inverse_time(1.0 / (alpha * t0), 1.0, t0)
 
@@ -163,7 +164,7 @@ def optimal(alpha=0.0001, t0=None, loss="hinge", epsilon=0.1) -> Schedule:
 def _power(name, v):
     v = V.value(name, v)
     if V.is_plain(v) and v < 0:
-        raise ValueError(f"{name}={v!r}: must be >= 0 (a growing step size is not supported)")
+        raise ValueError(f"{name}={V.show(v)}: must be >= 0 (a growing step size is not supported)")
     return v
 
 
@@ -243,14 +244,16 @@ def _tol(tol):
             "tol=None: scikit-learn then never counts an epoch as bad, so the step size never changes; "
             "use constant(eta0)"
         )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (math.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol={tol!r}: must be a number >= 0")
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol={V.show(tol)}: expected a real number, got {type(tol).__name__}")
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol={V.show(tol)}: must be a number >= 0")
     return float(tol)
 
 
 def _no_change(n):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n_iter_no_change={n!r}: must be an int >= 1")
+        raise ValueError(f"n_iter_no_change={V.show(n)}: must be an int >= 1")
     return int(n)
 
 
@@ -291,9 +294,9 @@ def adaptive(eta0=0.01, n_iter_no_change=5, tol=1e-3, early_stopping=False) -> P
     """
     eta0 = V.value("eta0", eta0, positive=True)
     if not V.is_plain(eta0):
-        raise TypeError(f"eta0={eta0!r}: expected a Python number (a plateau's base)")
+        raise TypeError(f"eta0={V.show(eta0)}: expected a Python number (a plateau's base)")
     if not isinstance(early_stopping, bool):
-        raise TypeError(f"early_stopping={early_stopping!r}: expected a bool")
+        raise TypeError(f"early_stopping={V.show(early_stopping)}: expected a bool")
     return Plateau(
         0.2,
         _no_change(n_iter_no_change) - 1,
@@ -335,9 +338,9 @@ def mlp_adaptive(learning_rate_init=0.001, n_iter_no_change=10, tol=1e-4, early_
     """
     lr = V.value("learning_rate_init", learning_rate_init, positive=True)
     if not V.is_plain(lr):
-        raise TypeError(f"learning_rate_init={lr!r}: expected a Python number (a plateau's base)")
+        raise TypeError(f"learning_rate_init={V.show(lr)}: expected a Python number (a plateau's base)")
     if not isinstance(early_stopping, bool):
-        raise TypeError(f"early_stopping={early_stopping!r}: expected a bool")
+        raise TypeError(f"early_stopping={V.show(early_stopping)}: expected a bool")
     return Plateau(
         0.2,
         _no_change(n_iter_no_change),

@@ -59,13 +59,13 @@ def _times_lr(schedule, lr):
 def _factor(name, v, *, low_open=False):
     v = V.value(name, v)
     if V.is_plain(v) and not (0.0 < v <= 1.0 if low_open else 0.0 <= v <= 1.0):
-        raise ValueError(f"{name}={v!r}: must be in {'(0, 1]' if low_open else '[0, 1]'}")
+        raise ValueError(f"{name}={V.show(v)}: must be in {'(0, 1]' if low_open else '[0, 1]'}")
     return v
 
 
 def _schedules(name, schedulers):
     if isinstance(schedulers, Schedule) or not isinstance(schedulers, (list, tuple)):
-        raise TypeError(f"{name}={schedulers!r}: expected a list of schedules")
+        raise TypeError(f"{name}={V.show(schedulers)}: expected a list of schedules")
     if not schedulers:
         raise ValueError(f"{name}=[]: needs at least one schedule")
     return [V.schedule(f"{name}[{i}]", s) for i, s in enumerate(schedulers)]
@@ -232,7 +232,7 @@ def multi_step_lr(milestones, gamma=0.1, *, lr=1.0) -> Schedule:
         (1.0, 0.5, 0.125)
     """
     if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
-        raise TypeError(f"milestones={milestones!r}: expected a list of steps")
+        raise TypeError(f"milestones={V.show(milestones)}: expected a list of steps")
     lr, gamma = V.value("lr", lr), V.value("gamma", gamma)
     counts = Counter(V.steps(f"milestones[{i}]", m, allow_float=False) for i, m in enumerate(milestones))
     return piecewise_constant(lr, {m: gamma**n for m, n in sorted(counts.items())})
@@ -394,15 +394,15 @@ def sequential_lr(schedulers, milestones) -> Schedule:
     """
     schedulers = _schedules("schedulers", schedulers)
     if not isinstance(milestones, (list, tuple)):
-        raise TypeError(f"milestones={milestones!r}: expected a list of steps")
+        raise TypeError(f"milestones={V.show(milestones)}: expected a list of steps")
     if len(milestones) != len(schedulers) - 1:
         raise ValueError(
-            f"milestones={list(milestones)!r}: needs len(schedulers) - 1 = {len(schedulers) - 1} entries, "
+            f"milestones={V.show(list(milestones))}: needs len(schedulers) - 1 = {len(schedulers) - 1} entries, "
             f"got {len(milestones)}"
         )
     steps = [V.steps(f"milestones[{i}]", m, allow_float=False) for i, m in enumerate(milestones)]
     if any(b < a for a, b in itertools.pairwise(steps)):
-        raise ValueError(f"milestones={list(milestones)!r}: must be non-decreasing")
+        raise ValueError(f"milestones={V.show(list(milestones))}: must be non-decreasing")
     return join(schedulers, steps)
 
 

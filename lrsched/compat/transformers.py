@@ -68,7 +68,7 @@ def _with_warmup(body: Schedule, warmup_steps: int, lr, *, start=0.0, shape="lin
 def _cycles(num_cycles):
     v = V.value("num_cycles", num_cycles, nonneg=True)
     if not V.is_plain(v):
-        raise TypeError(f"num_cycles={num_cycles!r}: expected a Python number (it sets the period)")
+        raise TypeError(f"num_cycles={V.show(num_cycles)}: expected a Python number (it sets the period)")
     return v
 
 
@@ -84,7 +84,7 @@ def _wave(high, low, num_cycles, length) -> Schedule:
 def _min_rate(min_lr, min_lr_rate, lr):
     """The floor in lr units, from exactly one of ``min_lr`` and ``min_lr_rate`` (as transformers)."""
     if min_lr is not None and min_lr_rate is not None:
-        raise ValueError(f"min_lr={min_lr!r}, min_lr_rate={min_lr_rate!r}: give only one of them")
+        raise ValueError(f"min_lr={V.show(min_lr)}, min_lr_rate={V.show(min_lr_rate)}: give only one of them")
     if min_lr is not None:
         return V.value("min_lr", min_lr, nonneg=True)
     if min_lr_rate is None:
@@ -236,7 +236,7 @@ def get_polynomial_decay_schedule_with_warmup(
     t = _steps("num_training_steps", num_training_steps)
     lr_end = V.value("lr_end", lr_end)
     if V.is_plain(lr) and V.is_plain(lr_end) and not lr > lr_end:
-        raise ValueError(f"lr_end={lr_end!r}: must be smaller than lr={lr!r}")
+        raise ValueError(f"lr_end={V.show(lr_end)}: must be smaller than lr={V.show(lr)}")
     return _with_warmup(ramp(lr, lr_end, max(t - w, 0), "polynomial", power=power), w, lr)
 
 
@@ -395,7 +395,7 @@ def get_wsd_schedule(
         t = _steps("num_training_steps", num_training_steps)
         s = t - w - d
         if s < 0:
-            raise ValueError(f"num_training_steps={t!r}: must be >= num_warmup_steps + num_decay_steps = {w + d}")
+            raise ValueError(f"num_training_steps={V.show(t)}: must be >= num_warmup_steps + num_decay_steps = {w + d}")
     else:  # transformers' documented rule: num_stable_steps wins, num_training_steps is unused
         s = _steps("num_stable_steps", num_stable_steps)
         if num_training_steps is not None:
@@ -489,7 +489,7 @@ def get_scheduler(name, num_warmup_steps=None, num_training_steps=None, schedule
     """
     key = getattr(name, "value", name)
     if not isinstance(key, str) or key not in _NAMES:
-        raise ValueError(f"name={name!r}: must be one of {', '.join(repr(n) for n in _NAMES)}")
+        raise ValueError(f"name={V.show(name)}: must be one of {', '.join(repr(n) for n in _NAMES)}")
     if key == "constant":
         return get_constant_schedule(lr=lr)
     kwargs = {} if scheduler_specific_kwargs is None else dict(scheduler_specific_kwargs)
@@ -501,7 +501,7 @@ def get_scheduler(name, num_warmup_steps=None, num_training_steps=None, schedule
             "schedule form (lrsched.Plateau covers the reduce-on-plateau half)"
         )
     if num_warmup_steps is None:
-        raise ValueError(f"num_warmup_steps=None: name={key!r} needs num_warmup_steps")
+        raise ValueError(f"num_warmup_steps=None: name={V.show(key)} needs num_warmup_steps")
     if key == "constant_with_warmup":
         return get_constant_schedule_with_warmup(num_warmup_steps, lr=lr)
     if key == "inverse_sqrt":
@@ -509,5 +509,5 @@ def get_scheduler(name, num_warmup_steps=None, num_training_steps=None, schedule
     if key == "warmup_stable_decay":
         return get_wsd_schedule(num_warmup_steps, num_training_steps=num_training_steps, **kwargs, lr=lr)
     if num_training_steps is None:
-        raise ValueError(f"num_training_steps=None: name={key!r} needs num_training_steps")
+        raise ValueError(f"num_training_steps=None: name={V.show(key)} needs num_training_steps")
     return _BY_NAME[key](num_warmup_steps, num_training_steps, **kwargs, lr=lr)
