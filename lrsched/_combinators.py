@@ -349,8 +349,8 @@ class Cycle(Schedule):
         integer = hi != math.inf
         if not integer:  # float steps: float starts, tabulated up to 2**63
             hi = _MAX_STEP
-        elif xp.name == "numpy":  # concrete steps: the cycles they reach
-            hi = int(np.max(k)) if np.size(k) else 0
+        elif xp.name == "numpy" or not _traced(k):  # concrete steps: the cycles they reach
+            hi = int(k.max()) if k.size else 0
         tab = self._ftable(hi)
         if hi >= tab.reach:
             return _closed_index(self.period, self.period_mult, self.limit, k, xp)
@@ -518,7 +518,8 @@ def cycle_start(period, period_mult, c):
             r = (r * b) >> _FRAC
         b, e = (b * b) >> _FRAC, e >> 1
     try:
-        return (_fixed(period) * (r - one) * den // (num - den)) / one
+        pn, pd = period.as_integer_ratio()
+        return (pn * (r - one) * den // (pd * (num - den))) / one
     except OverflowError:
         return math.inf
 
@@ -551,6 +552,12 @@ def _closed_index(p, m, limit, k, xp):
     if limit is not None:
         c = xp.minimum(c, limit - 1)
     return c, k - start(c), p * exp(c * lg)
+
+
+def _traced(k):
+    import jax
+
+    return isinstance(k, jax.core.Tracer)
 
 
 def _float_dtype(xp):
