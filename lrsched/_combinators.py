@@ -6,6 +6,8 @@ import bisect
 import math
 import numbers
 
+import numpy as np
+
 from . import _validate as V
 from ._backend import PY, fit, step_max
 from ._primitives import Constant, constant, ramp_value, shape_params
@@ -332,17 +334,44 @@ class Cycle(Schedule):
             t = self.__dict__["_tab"] = (starts, periods)
         return t
 
-    def _float_table(self):
-        """Start step and length of each cycle for a non-integer period_mult, in Python floats
-        (starts summed from the lengths); ``None`` past 4096 cycles (period_mult close to 1)."""
-        t = self.__dict__.get("_ftab", False)
-        if t is False:
-            p, m, limit = self.period, self.period_mult, self.limit
-            starts, periods = [0.0], [float(p)]
-            while starts[-1] <= _MAX_STEP and (limit is None or len(starts) <= limit) and len(starts) <= 4097:
-                starts.append(starts[-1] + periods[-1])
-                periods.append(periods[-1] * m)
-            t = self.__dict__["_ftab"] = None if len(starts) > 4097 else (starts, periods)
+    def _float_index(self, k, xp):
+        """(cycle index, step within the cycle, cycle length) for a non-integer period_mult."""
+        if xp.name == "python":
+            tab = self._ftable(k)
+            if k >= tab.reach:  # past the tabulated cycles (period_mult very close to 1)
+                return _closed_index(self.period, self.period_mult, self.limit, k, xp)
+            c = bisect.bisect_right(tab.ceil if type(k) is int else tab.fstart, k) - 1
+            local, pc = (k - tab.whole[c]) - tab.frac[c], tab.length[c]
+            if tab.holds:  # past the last cycle: hold its end
+                local = min(local, pc)
+            return c, local, pc
+        hi = _dtype_max(k)
+        integer = hi != math.inf
+        if not integer:  # float steps: float starts, tabulated up to 2**63
+            hi = _MAX_STEP
+        elif xp.name == "numpy" or not _traced(k):  # concrete steps: the cycles they reach
+            hi = int(k.max()) if k.size else 0
+        tab = self._ftable(hi)
+        if hi >= tab.reach:
+            return _closed_index(self.period, self.period_mult, self.limit, k, xp)
+        ceil, whole, frac, fstart, length = tab.arrays(hi)
+        if integer:  # k is in cycle c once k >= ceil(start_c); k - whole_c is exact in k's dtype
+            c = xp.searchsorted_right(ceil.astype(k.dtype), k) - 1
+            local = (k - xp.take(whole.astype(k.dtype), c)).astype(_float_dtype(xp)) - xp.take(frac, c)
+        else:
+            c = xp.searchsorted_right(fstart.astype(k.dtype), k) - 1
+            local = (k - xp.take(whole.astype(k.dtype), c)) - xp.take(frac, c)
+        pc = xp.take(length, c)
+        if tab.holds:
+            local = xp.minimum(local, pc)
+        return c, local, pc
+
+    def _ftable(self, hi):
+        """The cycle table that covers the steps up to ``hi`` (grown by doubling, then cached)."""
+        t = self.__dict__.get("_ftab")
+        if t is None or (hi >= t.reach and not t.capped and t.built < _MAX_STEP):
+            built = min(max(hi, 2 * t.built if t is not None else 0, 2**16), _MAX_STEP)
+            t = self.__dict__["_ftab"] = _CycleTable(self.period, self.period_mult, self.limit, built)
         return t
 
     def _index(self, k, xp):
@@ -379,41 +408,7 @@ class Cycle(Schedule):
                 starts = [float(s) for s in starts]
             c = xp.searchsorted_right(starts, k) - 1
             return c, k - xp.take(starts, c), xp.take(periods, c)
-        # a non-integer period_mult: cycle c starts at p * (1 + m + ... + m**(c-1))
-        tab = self._float_table()
-        if tab is not None:
-            # A table of the starts, summed once in Python floats, shared by all three paths: the
-            # closed form p * (m**c - 1) / (m - 1) rounds (and XLA's vectorised pow can be an ulp
-            # off), which can put a step that starts a cycle at the end of the previous one.
-            starts, periods = tab
-            if limit is not None:
-                starts, periods = starts[:limit], periods[:limit]
-            if xp.name == "python":
-                c = bisect.bisect_right(starts, k) - 1
-                local, pc = k - starts[c], periods[c]
-            else:
-                hi = _dtype_max(k)
-                if hi != math.inf:  # integer steps: k is in cycle c once k >= ceil(start_c)
-                    n = sum(1 for b in starts if b <= hi)
-                    starts, periods = starts[:n], periods[:n]
-                    c = xp.searchsorted_right([math.ceil(b) for b in starts], k) - 1
-                else:
-                    c = xp.searchsorted_right(starts, k) - 1
-                local, pc = k - xp.take(starts, c), xp.take(periods, c)
-            if limit is not None:  # past the last cycle: hold its end
-                local = xp.minimum(local, pc)
-            return c, local, pc
-        # more than 4096 cycles (period_mult close to 1): the closed form, with a one-cycle correction
-        p = float(p)  # as it would be next to the float m anyway (JAX cannot convert an int past int32)
-        if limit is not None:
-            k = xp.minimum(k, p * (m**limit - 1) / (m - 1))
-        c = xp.floor(xp.log(1.0 + k * (m - 1) / p) / math.log(m))
-        c = xp.maximum(c, 0)
-        c = xp.where(p * (m**c - 1) / (m - 1) > k, c - 1, c)
-        c = xp.where(p * (m ** (c + 1) - 1) / (m - 1) <= k, c + 1, c)
-        if limit is not None:
-            c = xp.minimum(c, limit - 1)
-        return c, k - p * (m**c - 1) / (m - 1), p * m**c
+        return self._float_index(k, xp)
 
     def _eval(self, k, xp):
         c, local, pc = self._index(k, xp)
@@ -439,10 +434,138 @@ class Cycle(Schedule):
 def _dtype_max(k):
     kind = getattr(getattr(k, "dtype", None), "kind", "f")
     if kind in "iu":
-        import numpy as np
-
         return int(np.iinfo(k.dtype).max)
     return math.inf
+
+
+_FRAC = 128  # fractional bits of the fixed-point cycle starts
+_TAB_CYCLES = 2**20  # cycles tabulated at most for a non-integer period_mult
+
+
+def _fixed(x):
+    """``x`` (an int or a float, so a dyadic rational) in fixed point with ``_FRAC`` fractional bits."""
+    n, d = x.as_integer_ratio()
+    return (n << _FRAC) // d
+
+
+class _CycleTable:
+    """Cycles 0, 1, ... of a non-integer ``period_mult`` that start at or before step ``built``.
+
+    Lengths and starts follow the recurrence ``P_{c+1} = P_c * m``, ``start_{c+1} = start_c + P_c``
+    in fixed point with ``_FRAC`` fractional bits (error below 2**-80 of a cycle's length), and each
+    start is split as ``whole + frac``, an int and a float in ``[0, 1)``: ``k - start_c`` is then
+    an exact integer difference less a fraction, with no cancellation however far ``k`` is.
+    ``reach`` is the first step the table does not cover (``inf`` once the limit's last cycle is
+    listed: past it the value holds, ``holds``); ``capped`` when ``_TAB_CYCLES`` stopped it.
+    """
+
+    def __init__(self, p, m, limit, built):
+        num, den = m.as_integer_ratio()
+        sh, one = den.bit_length() - 1, 1 << _FRAC
+        n_max = _TAB_CYCLES if limit is None else min(limit, _TAB_CYCLES)
+        length, start, top = _fixed(p), 0, built << _FRAC
+        self.whole, self.frac, self.ceil, self.fstart, self.length = [], [], [], [], []
+        while start <= top and len(self.whole) < n_max:
+            w = start >> _FRAC
+            r = start - (w << _FRAC)
+            self.whole.append(w)
+            self.frac.append(r / one)
+            self.ceil.append(w + (r != 0))
+            self.fstart.append(start / one)
+            self.length.append(length / one)
+            start, length = start + length, (length * num) >> sh
+        self.built = built
+        self.holds = limit is not None and len(self.whole) == limit
+        self.capped = not self.holds and len(self.whole) == _TAB_CYCLES
+        self.reach = math.inf if self.holds else -(-start >> _FRAC)
+        self._arrays = {}
+
+    def arrays(self, hi):
+        """NumPy (ceil, whole, frac, fstart, length) of the cycles whose first integer step is <= hi."""
+        n = bisect.bisect_right(self.ceil, hi)
+        a = self._arrays.get(n)
+        if a is None:
+            a = self._arrays[n] = (
+                np.asarray(self.ceil[:n], dtype=np.int64),
+                np.asarray(self.whole[:n], dtype=np.int64),
+                np.asarray(self.frac[:n]),
+                np.asarray(self.fstart[:n]),
+                np.asarray(self.length[:n]),
+            )
+        return a
+
+
+def cycle_start(period, period_mult, c):
+    """The step where cycle ``c`` starts: ``period * (period_mult**c - 1) / (period_mult - 1)``.
+
+    An int for an integer ``period_mult`` (and an int ``period``); for a float one, the exact value
+    in fixed point (to 2**-60 of a cycle's length) rounded to the nearest float, ``inf`` past the
+    float range.
+    """
+    m = period_mult
+    if m == 1:
+        return period * c
+    if isinstance(m, int):
+        return period * ((m**c - 1) // (m - 1))
+    m = float(m)
+    if c * math.log2(m) > 1100:
+        return math.inf
+    num, den = m.as_integer_ratio()
+    sh, one = den.bit_length() - 1, 1 << _FRAC
+    r, b, e = one, (num << _FRAC) >> sh, c
+    while e:  # m**c by squaring, each product truncated to _FRAC bits
+        if e & 1:
+            r = (r * b) >> _FRAC
+        b, e = (b * b) >> _FRAC, e >> 1
+    try:
+        pn, pd = period.as_integer_ratio()
+        return (pn * (r - one) * den // (pd * (num - den))) / one
+    except OverflowError:
+        return math.inf
+
+
+def _closed_index(p, m, limit, k, xp):
+    """(cycle index, step within the cycle, cycle length) past the table, from the closed form
+    ``start_c = p * expm1(c * log1p(m - 1)) / (m - 1)`` in the steps' float type. A start in one
+    float is good to its own ulp, so a cycle's clock is good to about 2**-53 / (m - 1) of its length."""
+    if xp.name == "python":
+        log1p, expm1, exp = math.log1p, math.expm1, math.exp
+    elif xp.name == "numpy":
+        log1p, expm1, exp = np.log1p, np.expm1, np.exp
+    else:
+        import jax.numpy as jnp
+
+        log1p, expm1, exp = jnp.log1p, jnp.expm1, jnp.exp
+    p, u = float(p), m - 1.0
+    lg = math.log1p(u)
+    if limit is not None:
+        end = cycle_start(p, m, limit)
+        if end != math.inf:
+            k = xp.minimum(k, end)
+
+    def start(c):
+        return p * expm1(c * lg) / u
+
+    c = xp.maximum(xp.floor(log1p(k * (u / p)) / lg), 0)
+    c = xp.where(start(c) > k, c - 1, c)
+    c = xp.where(start(c + 1) <= k, c + 1, c)
+    if limit is not None:
+        c = xp.minimum(c, limit - 1)
+    return c, k - start(c), p * exp(c * lg)
+
+
+def _traced(k):
+    import jax
+
+    return isinstance(k, jax.core.Tracer)
+
+
+def _float_dtype(xp):
+    if xp.name == "numpy":
+        return np.float64
+    import jax.numpy as jnp
+
+    return jnp.result_type(float)
 
 
 def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule:
