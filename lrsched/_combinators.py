@@ -442,6 +442,17 @@ _FRAC = 128  # fractional bits of the fixed-point cycle starts
 _TAB_CYCLES = 2**20  # cycles tabulated at most for a non-integer period_mult
 
 
+def _decimal_ratio(m):
+    """A float ``period_mult`` as the decimal it prints as (``1.1`` is 11/10, not the binary
+    1.100000000000000088...): (numerator, denominator). Cycle starts that are whole numbers for the
+    decimal a user wrote (10 + 11 = 21 steps) are then whole numbers here too, as in every peer
+    that sums its cycle lengths in floats."""
+    from fractions import Fraction
+
+    f = Fraction(repr(float(m)))
+    return f.numerator, f.denominator
+
+
 def _fixed(x):
     """``x`` (an int or a float, so a dyadic rational) in fixed point with ``_FRAC`` fractional bits."""
     n, d = x.as_integer_ratio()
@@ -452,7 +463,7 @@ class _CycleTable:
     """Cycles 0, 1, ... of a non-integer ``period_mult`` that start at or before step ``built``.
 
     Lengths and starts follow the recurrence ``P_{c+1} = P_c * m``, ``start_{c+1} = start_c + P_c``
-    in fixed point with ``_FRAC`` fractional bits (error below 2**-80 of a cycle's length), and each
+    (``m`` the decimal the float prints as, see ``_decimal_ratio``) in fixed point with ``_FRAC`` fractional bits (error below 2**-80 of a cycle's length), and each
     start is split as ``whole + frac``, an int and a float in ``[0, 1)``: ``k - start_c`` is then
     an exact integer difference less a fraction, with no cancellation however far ``k`` is.
     ``reach`` is the first step the table does not cover (``inf`` once the limit's last cycle is
@@ -460,8 +471,8 @@ class _CycleTable:
     """
 
     def __init__(self, p, m, limit, built):
-        num, den = m.as_integer_ratio()
-        sh, one = den.bit_length() - 1, 1 << _FRAC
+        num, den = _decimal_ratio(m)
+        one = 1 << _FRAC
         n_max = _TAB_CYCLES if limit is None else min(limit, _TAB_CYCLES)
         length, start, top = _fixed(p), 0, built << _FRAC
         self.whole, self.frac, self.ceil, self.fstart, self.length = [], [], [], [], []
@@ -473,7 +484,7 @@ class _CycleTable:
             self.ceil.append(w + (r != 0))
             self.fstart.append(start / one)
             self.length.append(length / one)
-            start, length = start + length, (length * num) >> sh
+            start, length = start + length, (length * num) // den
         self.built = built
         self.holds = limit is not None and len(self.whole) == limit
         self.capped = not self.holds and len(self.whole) == _TAB_CYCLES
@@ -510,9 +521,9 @@ def cycle_start(period, period_mult, c):
     m = float(m)
     if c * math.log2(m) > 1100:
         return math.inf
-    num, den = m.as_integer_ratio()
-    sh, one = den.bit_length() - 1, 1 << _FRAC
-    r, b, e = one, (num << _FRAC) >> sh, c
+    num, den = _decimal_ratio(m)
+    one = 1 << _FRAC
+    r, b, e = one, (num << _FRAC) // den, c
     while e:  # m**c by squaring, each product truncated to _FRAC bits
         if e & 1:
             r = (r * b) >> _FRAC
@@ -582,7 +593,9 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     Args:
         schedule: one cycle's schedule, written for ``period`` steps.
         period: the first cycle's length (> 0).
-        period_mult: growth of each cycle's length (>= 1; an int or a float).
+        period_mult: growth of each cycle's length (>= 1; an int or a float). A float is taken
+            as the decimal it prints as: ``1.1`` is exactly 11/10, so ``period=10`` restarts at
+            10, 21, 33.1, ... with the second restart at step 21 exactly.
         decay: factor applied per completed cycle.
         limit: number of cycles, or ``None`` for no end.
 

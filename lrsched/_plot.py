@@ -107,14 +107,16 @@ def _walk(s, to_abs, lo, hi, out, limit, work):
 
 
 def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
+    from . import _combinators as C
+
     p, m, lim = s.period, s.period_mult, s.limit
     c, begin = 0, 0
     while lim is None or c < lim:
         work[0] += 1
         if work[0] > _MAX_WORK:
             raise _TooMany
-        if isinstance(m, float):  # as the core computes it: p * (m**c - 1) / (m - 1)
-            begin = p * (m**c - 1) / (m - 1)
+        if isinstance(m, float):  # the start the cycle itself restarts at
+            begin = C.cycle_start(p, m, c)
         if to_abs(begin) >= hi:
             return
         pc = p * m**c
@@ -127,7 +129,7 @@ def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
             begin = begin + pc
         c += 1
     if isinstance(m, float):
-        begin = p * (m**c - 1) / (m - 1)
+        begin = C.cycle_start(p, m, c)
     mark(begin)  # the last cycle's end: the value holds from here on
 
 

@@ -1,7 +1,7 @@
 """A float ``period_mult`` close to 1 with short cycles: many cycles before the steps end.
 
-The reference walks the cycles in 60-digit Decimal arithmetic (a float ``period_mult`` is a binary
-fraction, exact there), so a start and a length are known far beyond float64. Bounds: float64 paths
+The reference walks the cycles in 60-digit Decimal arithmetic (a float ``period_mult`` is the
+decimal it prints as, exact there, as lrsched takes it), so a start and a length are known far beyond float64. Bounds: float64 paths
 1e-12 relative plus 1e-15 of the peak (a value near zero at a stretched cycle's end), float32
 (JAX int32 steps) 1e-6 relative plus 1e-6 of the peak (README, "Guarantees").
 """
@@ -28,7 +28,7 @@ def ref_linear_cycle(p, m, ks, limit=None):
     """``cycle(linear(1, 0, p), p, period_mult=m, limit=limit)`` at the sorted steps ``ks``."""
     out = []
     with decimal.localcontext(CTX):
-        begin, pc, c, mm = Decimal(0), Decimal(p), 0, Decimal(m)
+        begin, pc, c, mm = Decimal(0), Decimal(p), 0, Decimal(repr(m))
         for k in ks:
             while k >= begin + pc and (limit is None or c < limit - 1):
                 begin, pc, c = begin + pc, pc * mm, c + 1
@@ -53,7 +53,7 @@ def steps(p, m, top, n=40):
     """Cycle starts (and the steps either side) spread up to ``top``, plus ``top`` itself."""
     ks = {0, 1, top}
     with decimal.localcontext(CTX):
-        begin, pc, mm = Decimal(0), Decimal(p), Decimal(m)
+        begin, pc, mm = Decimal(0), Decimal(p), Decimal(repr(m))
         marks = []
         while begin + pc <= top:
             begin, pc = begin + pc, pc * mm
@@ -127,7 +127,7 @@ def test_limit_past_the_float_range_holds(limit):
 def test_limit_holds_at_the_last_end(p, m, limit):
     s = L.cycle(L.linear(1.0, 0.0, p), p, period_mult=m, limit=limit)
     with decimal.localcontext(CTX):
-        end = Decimal(p) * (Decimal(m) ** limit - 1) / (Decimal(m) - 1)
+        end = Decimal(p) * (Decimal(repr(m)) ** limit - 1) / (Decimal(repr(m)) - 1)
     e = math.ceil(end)
     ks = [e - 2, e - 1, e, e + 1, 2 * e, 2**31 - 1]
     want = ref_linear_cycle(p, m, ks, limit)
@@ -141,8 +141,28 @@ def test_limit_holds_at_the_last_end(p, m, limit):
 )
 def test_cycle_start_is_exact(p, m, c):
     with decimal.localcontext(decimal.Context(prec=80)):
-        want = Decimal(p) * (Decimal(m) ** c - 1) / (Decimal(m) - 1)
+        want = Decimal(p) * (Decimal(repr(m)) ** c - 1) / (Decimal(repr(m)) - 1)
         assert abs(Decimal(cycle_start(p, m, c)) - want) <= abs(want) * Decimal(2.0**-52)
+
+
+@pytest.mark.parametrize(
+    "p, m, c, want",
+    [
+        (10, 1.1, 2, 21),
+        (100, 1.6, 2, 260),
+        (10, 1.9, 1, 10),
+        (10, 1.1, 3, Decimal("33.1")),
+        (4, 1.25, 3, Decimal("15.25")),
+    ],
+)
+def test_a_float_period_mult_is_the_decimal_it_prints_as(p, m, c, want):
+    # 1.1 in binary is 1.100000000000000088...: 10 + 10 * m would start cycle 2 just past step 21
+    assert Decimal(cycle_start(p, m, c)) == Decimal(float(want))
+    s = L.cycle(L.linear(1.0, 0.0, p), p, period_mult=m)
+    k = math.ceil(want)
+    restart = k == want
+    for v in (s(k), float(s(np.asarray([k]))[0]), float(jax.jit(s)(jnp.asarray([k]))[0])):
+        assert (v == 1.0) == restart, (k, v)
 
 
 def test_cycle_start_integer_and_overflow():

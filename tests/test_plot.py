@@ -209,3 +209,11 @@ def test_default_figure_keeps_its_labels_inside(peak):
         assert drawn.x1 <= inside.x1 and drawn.y1 <= inside.y1
     finally:
         plt.close(fig)
+
+
+def test_float_period_mult_restarts_are_marked_where_the_cycle_restarts(ax):
+    # period 10, period_mult 1.1 (11/10 exactly): restarts at 10, 21, 33.1, 46.41
+    s = lrsched.cycle(lrsched.linear(1.0, 0.0, 10), 10, period_mult=1.1)
+    lrsched.plot(s, 60, ax=ax)
+    assert marks(ax) == [10.0, 21.0, 33.1, 46.41]
+    assert s(21) == 1.0 and s(20) < 0.1

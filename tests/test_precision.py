@@ -191,7 +191,7 @@ def r_cycle(g, period, period_mult=1, decay=1.0, limit=None):
                 local = k - c * period
             pc = period
         else:
-            c, begin, pc, mult = 0, 0, Fraction(period), Fraction(period_mult)
+            c, begin, pc, mult = 0, 0, Fraction(period), Fraction(repr(period_mult))  # the decimal it prints as
             while k >= begin + pc and (limit is None or c < limit - 1):
                 begin, pc, c = begin + pc, pc * mult, c + 1
             local = min(k - begin, Fraction(pc))

@@ -27,12 +27,13 @@ timm's noise (``noise_range_t``) draws a random perturbation per step; asking fo
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 from fractions import Fraction
 
 from .. import _validate as V
 from .._backend import fit
-from .._combinators import cycle, join, per_epoch, shift, warmup
+from .._combinators import cycle, cycle_start, join, per_epoch, shift, warmup
 from .._primitives import constant, exponential, linear, piecewise_constant, ramp
 from .._schedule import Schedule, register_node
 
@@ -256,15 +257,9 @@ def _limit_start(c, cycle_limit):
     elif isinstance(m, int):
         starts = c._table()[0]
         b = starts[cycle_limit] if cycle_limit < len(starts) else None
-    else:
-        tab = c._float_table()
-        if tab is not None:
-            b = tab[0][cycle_limit] if cycle_limit < len(tab[0]) else None
-        else:  # the closed form the cycle itself uses past its table
-            try:
-                b = float(p) * (m**cycle_limit - 1) / (m - 1)
-            except OverflowError:
-                b = None
+    else:  # the exact start the cycle itself places its restarts by, rounded to a float
+        b = cycle_start(p, m, cycle_limit)
+        b = None if b == math.inf else b
     return b if b is not None and b <= _FAR else None
 
 
