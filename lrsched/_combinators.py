@@ -84,11 +84,13 @@ def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
     if shape not in _WARMUP_PARAMS:
         _WARMUP_PARAMS[shape] = shape_params(shape, {})
     if shape == "exponential" and V.is_plain(start) and not start != 0:
-        raise ValueError(f"start={start!r}: an exponential warmup needs a non-zero start")
+        raise ValueError(f"start={V.show(start)}: an exponential warmup needs a non-zero start")
     if shape == "exponential" and V.is_plain(start):
         first = _first_value(schedule)  # a geometric ramp to schedule(0) needs it of start's sign
         if first is not None and not start * first > 0:
-            raise ValueError(f"start={start!r}: an exponential warmup needs schedule(0)={first!r} of the same sign")
+            raise ValueError(
+                f"start={V.show(start)}: an exponential warmup needs schedule(0)={V.show(first)} of the same sign"
+            )
     return Warmup._make(schedule=schedule, start=start, steps=steps, shape=shape)
 
 
@@ -140,21 +142,21 @@ def join(schedules, boundaries) -> Schedule:
         (1.0, 1.0, 0.5)
     """
     if isinstance(schedules, Schedule) or not isinstance(schedules, (list, tuple)):
-        raise TypeError(f"schedules={schedules!r}: expected a list of schedules")
+        raise TypeError(f"schedules={V.show(schedules)}: expected a list of schedules")
     if not isinstance(boundaries, (list, tuple)):
-        raise TypeError(f"boundaries={boundaries!r}: expected a list of steps")
+        raise TypeError(f"boundaries={V.show(boundaries)}: expected a list of steps")
     if not schedules:
         raise ValueError("schedules=[]: needs at least one schedule")
     for i, s in enumerate(schedules):
         V.schedule(f"schedules[{i}]", s)
     if len(boundaries) != len(schedules) - 1:
         raise ValueError(
-            f"boundaries={list(boundaries)!r}: needs len(schedules) - 1 = {len(schedules) - 1} entries, got {len(boundaries)}"
+            f"boundaries={V.show(list(boundaries))}: needs len(schedules) - 1 = {len(schedules) - 1} entries, got {len(boundaries)}"
         )
     bounds = tuple(V.steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries))
     for i in range(1, len(bounds)):
         if bounds[i] < bounds[i - 1]:
-            raise ValueError(f"boundaries={list(boundaries)!r}: must be non-decreasing")
+            raise ValueError(f"boundaries={V.show(list(boundaries))}: must be non-decreasing")
     if not bounds:
         return schedules[0]
     return Join._make(schedules=tuple(schedules), boundaries=bounds)
@@ -234,7 +236,7 @@ def clip(schedule, min=None, max=None) -> Schedule:  # noqa: A002 - the contract
     lo = V.value("min", min, allow_none=True)
     hi = V.value("max", max, allow_none=True)
     if V.is_plain(lo) and V.is_plain(hi) and lo > hi:
-        raise ValueError(f"min={lo!r}, max={hi!r}: min must be <= max")
+        raise ValueError(f"min={V.show(lo)}, max={V.show(hi)}: min must be <= max")
     return Clip._make(schedule=schedule, min=lo, max=hi)
 
 
@@ -611,15 +613,15 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     V.schedule("schedule", schedule)
     period = V.steps("period", period, positive=True)
     if isinstance(period_mult, bool) or not isinstance(period_mult, numbers.Real):
-        raise TypeError(f"period_mult={period_mult!r}: expected a number >= 1")
+        raise TypeError(f"period_mult={V.show(period_mult)}: expected a number >= 1")
     if isinstance(period_mult, numbers.Integral) or float(period_mult).is_integer():
         period_mult = int(float(period_mult)) if not isinstance(period_mult, numbers.Integral) else int(period_mult)
     else:
         period_mult = float(period_mult)
         if not math.isfinite(period_mult):
-            raise ValueError(f"period_mult={period_mult!r}: must be finite")
+            raise ValueError(f"period_mult={V.show(period_mult)}: must be finite")
     if period_mult < 1:
-        raise ValueError(f"period_mult={period_mult!r}: must be >= 1")
+        raise ValueError(f"period_mult={V.show(period_mult)}: must be >= 1")
     if period_mult >= 2**63:  # two cycles already pass every int64 step; float tables stay finite
         raise ValueError(f"period_mult={period_mult:.6g}: must be < 2**63")
     decay = V.value("decay", decay)
@@ -671,11 +673,10 @@ class BinOp(Schedule):
 def _operand(name, x):
     if isinstance(x, Schedule):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return constant(x)
-    if type(x).__module__.startswith("jax"):
-        return constant(x)
-    raise TypeError(f"{name}={x!r}: expected a Schedule or a real number")
+    if (isinstance(x, numbers.Real) and not isinstance(x, bool)) or type(x).__module__.startswith("jax"):
+        with V.renamed(value=name):  # the operand is the caller's argument, not constant's value
+            return constant(x)
+    raise TypeError(f"{name}={V.show(x)}: expected a Schedule or a real number")
 
 
 def binop(op, a, b) -> Schedule:

@@ -390,9 +390,9 @@ class Stack(Schedule):
         import jax.numpy as jnp
 
         if isinstance(k, (bool, np.bool_)) or (hasattr(k, "dtype") and np.dtype(k.dtype).kind not in "iuf"):
-            raise TypeError(f"step={k!r}: expected an integer or float step")
+            raise TypeError(f"step={V.show(k)}: expected an integer or float step")
         if type(k) in (int, float) and not k >= 0:
-            raise ValueError(f"step={k!r}: must be >= 0")
+            raise ValueError(f"step={V.show(k)}: must be >= 0")
         return self._eval(jnp.maximum(jnp.asarray(k), 0), JX)
 
     def _args(self):
@@ -426,13 +426,15 @@ def stack(schedules) -> Schedule:
     import jax.numpy as jnp
 
     if isinstance(schedules, Schedule) or not isinstance(schedules, (list, tuple)) or not schedules:
-        raise TypeError(f"schedules={schedules!r}: expected a non-empty list of schedules")
+        raise TypeError(f"schedules={V.show(schedules)}: expected a non-empty list of schedules")
     for i, s in enumerate(schedules):
         V.schedule(f"schedules[{i}]", s)
     first: Any = jax.tree_util.tree_structure(schedules[0])
     for i, s in enumerate(schedules[1:], 1):
         if jax.tree_util.tree_structure(s) != first:
-            raise ValueError(f"schedules[{i}]={s!r}: has a different structure from schedules[0]={schedules[0]!r}")
+            raise ValueError(
+                f"schedules[{i}]={V.show(s)}: has a different structure from schedules[0]={V.show(schedules[0])}"
+            )
     dtype = jnp.result_type(float)
 
     def batch(*xs):
@@ -559,7 +561,7 @@ def _float_dtype(dtype):
 
             d = np.dtype(ml_dtypes.bfloat16)
     if d is None or d.name not in _FLOAT_DTYPES:
-        raise TypeError(f"dtype={dtype!r}: expected None or a real floating dtype ({', '.join(_FLOAT_DTYPES)})")
+        raise TypeError(f"dtype={V.show(dtype)}: expected None or a real floating dtype ({', '.join(_FLOAT_DTYPES)})")
     return d.newbyteorder("=")
 
 

@@ -48,20 +48,20 @@ def check_sweep(start_lr, end_lr, num_steps, smoothing, diverge, verbose) -> Sch
     start_lr = V.value("start_lr", start_lr, positive=True)
     end_lr = V.value("end_lr", end_lr, positive=True)
     if type(start_lr) is not float or type(end_lr) is not float:
-        raise TypeError(f"start_lr={start_lr!r}, end_lr={end_lr!r}: expected Python numbers")
+        raise TypeError(f"start_lr={V.show(start_lr)}, end_lr={V.show(end_lr)}: expected Python numbers")
     if not start_lr < end_lr:
-        raise ValueError(f"start_lr={start_lr!r}, end_lr={end_lr!r}: start_lr must be < end_lr")
+        raise ValueError(f"start_lr={V.show(start_lr)}, end_lr={V.show(end_lr)}: start_lr must be < end_lr")
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
     if num_steps < MIN_STEPS:
-        raise ValueError(f"num_steps={num_steps!r}: must be >= {MIN_STEPS}")
+        raise ValueError(f"num_steps={V.show(num_steps)}: must be >= {MIN_STEPS}")
     smoothing = V.value("smoothing", smoothing)
     if not 0.0 <= smoothing < 1.0:
-        raise ValueError(f"smoothing={smoothing!r}: must be in [0, 1)")
+        raise ValueError(f"smoothing={V.show(smoothing)}: must be in [0, 1)")
     diverge = V.value("diverge", diverge)
     if not diverge > 1.0:
-        raise ValueError(f"diverge={diverge!r}: must be > 1")
+        raise ValueError(f"diverge={V.show(diverge)}: must be > 1")
     if not isinstance(verbose, bool):
-        raise TypeError(f"verbose={verbose!r}: expected a bool")
+        raise TypeError(f"verbose={V.show(verbose)}: expected a bool")
     return ramp(start_lr, end_lr, num_steps - 1, shape="exponential")
 
 
@@ -69,7 +69,7 @@ def cycle_batches(data) -> Generator[Any, None, None]:
     """The items of ``data`` without end: a re-iterable (a list, a ``DataLoader``) is iterated
     again when it runs out, a one-shot iterator (a generator) has its items replayed."""
     if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-        raise TypeError(f"data={data!r}: expected an iterable of batches")
+        raise TypeError(f"data={V.show(data)}: expected an iterable of batches")
     return _cycle(data)
 
 
@@ -163,7 +163,7 @@ def sweep(update, data, schedule: Schedule, num_steps: int, smoothing: float, di
             loss = update(k, batch)
             if loss < 0:
                 raise ValueError(
-                    f"loss_fn returned {loss!r} at update {k}: the divergence test (diverge={diverge!r} "
+                    f"loss_fn returned {V.show(loss)} at update {k}: the divergence test (diverge={V.show(diverge)} "
                     "times the smallest smoothed loss) needs losses >= 0"
                 )
             lr = schedule(k)
@@ -282,9 +282,11 @@ class LRFindResult:
         if not isinstance(kind, str) or kind not in RECIPES:
             close = difflib.get_close_matches(str(kind), RECIPES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"kind={kind!r}: must be one of {', '.join(map(repr, RECIPES))}{hint}")
+            raise ValueError(f"kind={V.show(kind)}: must be one of {', '.join(map(repr, RECIPES))}{hint}")
         if "peak" in kwargs:
-            raise TypeError(f"peak={kwargs['peak']!r}: the peak is the suggestion; build {kind} directly to set it")
+            raise TypeError(
+                f"peak={V.show(kwargs['peak'])}: the peak is the suggestion; build {kind} directly to set it"
+            )
         return RECIPES[kind](peak=self.suggestion, **kwargs)
 
     def plot(self, ax=None):

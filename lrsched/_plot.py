@@ -142,11 +142,11 @@ def _items(schedules):
         items = []
         for label, s in schedules.items():
             if not isinstance(label, str):
-                raise TypeError(f"schedules[{label!r}]: labels must be strings")
+                raise TypeError(f"schedules[{V.show(label)}]: labels must be strings")
             V.schedule(f"schedules[{label!r}]", s)
             items.append((label, s))
         return items
-    raise TypeError(f"schedules={schedules!r}: expected a Schedule or a dict label -> Schedule")
+    raise TypeError(f"schedules={V.show(schedules)}: expected a Schedule or a dict label -> Schedule")
 
 
 def _values(s: Schedule, num_steps: int, start: int):
@@ -155,7 +155,7 @@ def _values(s: Schedule, num_steps: int, start: int):
     from ._evaluate import Stack, evaluate
 
     if isinstance(s, Stack):
-        raise TypeError(f"schedules={s!r}: a stacked schedule; plot its members as a dict label -> schedule")
+        raise TypeError(f"schedules={V.show(s)}: a stacked schedule; plot its members as a dict label -> schedule")
     if s._plain:
         return evaluate(s, num_steps, start=start, backend="numpy")
     return np.asarray(evaluate(s, num_steps, start=start, backend="jax"), dtype=np.float64)
@@ -177,7 +177,7 @@ def axes(ax, who: str):
             fig.set_layout_engine("constrained")
         return plt.gca()
     if not isinstance(ax, matplotlib.axes.Axes):
-        raise TypeError(f"ax={ax!r}: expected a matplotlib Axes")
+        raise TypeError(f"ax={V.show(ax)}: expected a matplotlib Axes")
     return ax
 
 
@@ -221,7 +221,7 @@ def plot(schedules, num_steps, *, ax=None, log_y=False, start=0):
     num_steps = V.steps("num_steps", num_steps, positive=True, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     if not isinstance(log_y, bool):
-        raise TypeError(f"log_y={log_y!r}: expected a bool")
+        raise TypeError(f"log_y={V.show(log_y)}: expected a bool")
     ax = axes(ax, "lrsched.plot")
     import numpy as np
 

@@ -155,19 +155,19 @@ def shape_params(shape, params: Mapping[str, Any], *, where="shape"):
     for n in params:
         if n not in names:
             known = ", ".join(sorted(names)) or "none"
-            raise TypeError(f"{n}={params[n]!r}: not a parameter of {where}={shape!r} (it takes: {known})")
+            raise TypeError(f"{n}={V.show(params[n])}: not a parameter of {where}={V.show(shape)} (it takes: {known})")
     out = []
     for n, default in spec:
         v = V.value(n, params.get(n, default))
         if n in _UNIT_OPTIONAL and V.is_plain(v) and not v > 0:
-            raise ValueError(f"{n}={v!r}: must be > 0")
+            raise ValueError(f"{n}={V.show(v)}: must be > 0")
         if n == "alpha" and V.is_plain(v) and not 0.0 <= v < 1.0:
-            raise ValueError(f"alpha={v!r}: must be in [0, 1)")
+            raise ValueError(f"alpha={V.show(v)}: must be in [0, 1)")
         if n in _UNIT_OPTIONAL and V.is_plain(v) and v == 1.0:
             continue
         out.append(v)
     if shape == "tanh" and V.is_plain(out[0]) and V.is_plain(out[1]) and not out[0] < out[1]:
-        raise ValueError(f"lower={out[0]!r}, upper={out[1]!r}: lower must be < upper")
+        raise ValueError(f"lower={V.show(out[0])}, upper={V.show(out[1])}: lower must be < upper")
     return tuple(out)
 
 
@@ -179,7 +179,7 @@ def param_names(shape, params) -> list[str]:
 def check_endpoints(shape, start, end):
     if shape == "exponential" and V.is_plain(start) and V.is_plain(end) and not start * end > 0:
         raise ValueError(
-            f"start={start!r}, end={end!r}: an exponential ramp needs start and end non-zero and of one sign"
+            f"start={V.show(start)}, end={V.show(end)}: an exponential ramp needs start and end non-zero and of one sign"
         )
 
 
@@ -386,7 +386,7 @@ def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
     rate = V.value("rate", rate, positive=True)
     steps = V.steps("steps", steps, positive=True)
     if not isinstance(staircase, bool):
-        raise TypeError(f"staircase={staircase!r}: expected a bool")
+        raise TypeError(f"staircase={V.show(staircase)}: expected a bool")
     end = V.value("end", end, allow_none=True)
     return Exponential._make(start=start, rate=rate, end=end, steps=steps, staircase=staircase)
 
@@ -443,7 +443,7 @@ def inverse_time(start, rate, steps=1, *, staircase=False, power=1.0) -> Schedul
     rate = V.value("rate", rate, nonneg=True)
     steps = V.steps("steps", steps, positive=True)
     if not isinstance(staircase, bool):
-        raise TypeError(f"staircase={staircase!r}: expected a bool")
+        raise TypeError(f"staircase={V.show(staircase)}: expected a bool")
     power = V.value("power", power, positive=True)
     if type(power) is float and power == 1.0:
         power = None
@@ -495,23 +495,23 @@ def _pairs(name, mapping):
         for item in mapping:
             if not isinstance(item, (list, tuple)) or len(item) != 2:
                 raise TypeError(
-                    f"{name}={mapping!r}: expected a mapping step -> value or a list of (step, value) pairs"
+                    f"{name}={V.show(mapping)}: expected a mapping step -> value or a list of (step, value) pairs"
                 )
             items.append(tuple(item))
     else:
-        raise TypeError(f"{name}={mapping!r}: expected a mapping step -> value")
+        raise TypeError(f"{name}={V.show(mapping)}: expected a mapping step -> value")
     out = []
     for b, v in items:
         if isinstance(b, str):
             try:
                 b = int(b)
             except ValueError:
-                raise TypeError(f"{name}={mapping!r}: step {b!r} is not an integer") from None
+                raise TypeError(f"{name}={V.show(mapping)}: step {V.show(b)} is not an integer") from None
         out.append((V.steps(f"{name}[{V.shown(b)}]", b), V.value(f"{name}[{V.shown(b)}]", v)))
     out.sort(key=lambda p: p[0])
     steps = [b for b, _ in out]
     if len(set(steps)) != len(steps):
-        raise ValueError(f"{name}={mapping!r}: steps must be distinct")
+        raise ValueError(f"{name}={V.show(mapping)}: steps must be distinct")
     return out
 
 
@@ -578,7 +578,7 @@ def piecewise_linear(points, shape="linear") -> Schedule:
 
     pairs = _pairs("points", points)
     if not pairs:
-        raise ValueError(f"points={points!r}: needs at least one point")
+        raise ValueError(f"points={V.show(points)}: needs at least one point")
     shape_params(shape, {})
     pieces: list[Schedule] = [constant(pairs[0][1])]
     for (s0, v0), (s1, v1) in zip(pairs, pairs[1:]):

@@ -14,7 +14,7 @@ def _whole(name, v, **kw):
     """A recipe's duration: a whole number of steps (``1e4`` is taken as ``10000``; ``100.5`` is refused)."""
     v = V.steps(name, v, **kw)
     if isinstance(v, float):
-        raise TypeError(f"{name}={v!r}: must be a whole number of steps")
+        raise TypeError(f"{name}={V.show(v)}: must be a whole number of steps")
     return v
 
 
@@ -22,7 +22,7 @@ def _decay_steps(total_steps, warmup_steps):
     total_steps = _whole("total_steps", total_steps)
     warmup_steps = _whole("warmup_steps", warmup_steps)
     if warmup_steps > total_steps:
-        raise ValueError(f"warmup_steps={warmup_steps!r}: must be <= total_steps={total_steps!r}")
+        raise ValueError(f"warmup_steps={V.show(warmup_steps)}: must be <= total_steps={V.show(total_steps)}")
     return total_steps, warmup_steps
 
 
@@ -105,14 +105,14 @@ def wsd(peak, total_steps, warmup_steps, decay_steps, *, start=0.0, end=0.0, dec
     if isinstance(decay_steps, float) and not float(decay_steps).is_integer():
         if not 0.0 < decay_steps < 1.0:
             raise ValueError(
-                f"decay_steps={decay_steps!r}: must be a whole number of steps, or a fraction of total_steps in (0, 1)"
+                f"decay_steps={V.show(decay_steps)}: must be a whole number of steps, or a fraction of total_steps in (0, 1)"
             )
         decay_steps = round(decay_steps * total_steps)
     decay_steps = _whole("decay_steps", decay_steps)
     stable = total_steps - warmup_steps - decay_steps
     if stable < 0:
         raise ValueError(
-            f"decay_steps={decay_steps!r}: warmup_steps + decay_steps must be <= total_steps={total_steps!r}"
+            f"decay_steps={V.show(decay_steps)}: warmup_steps + decay_steps must be <= total_steps={V.show(total_steps)}"
         )
     peak = V.value("peak", peak)
     shape_params(decay_shape, {}, where="decay_shape")
@@ -159,12 +159,12 @@ def one_cycle(
     peak = V.value("peak", peak)
     pct_start = V.value("pct_start", pct_start)
     if not 0.0 < pct_start < 1.0:
-        raise ValueError(f"pct_start={pct_start!r}: must be in (0, 1)")
+        raise ValueError(f"pct_start={V.show(pct_start)}: must be in (0, 1)")
     div_factor = V.value("div_factor", div_factor, positive=True)
     final_div_factor = V.value("final_div_factor", final_div_factor, positive=True)
     V.choice("anneal", anneal, ("cosine", "linear"))
     if not isinstance(three_phase, bool):
-        raise TypeError(f"three_phase={three_phase!r}: expected a bool")
+        raise TypeError(f"three_phase={V.show(three_phase)}: expected a bool")
     initial = peak / div_factor
     low = initial / final_div_factor
     values = [initial, peak, initial, low] if three_phase else [initial, peak, low]
@@ -185,7 +185,9 @@ def _one_cycle_ends(total_steps, pct_start, three_phase):
     # the phases in force from step 0 on (see _torch_phases) must advance
     live = [(s, e) for i, (s, e) in enumerate(zip([0.0] + ends[:-1], ends)) if e > 0 or i == len(ends) - 1]
     if live[0][1] <= live[0][0] or any(b <= a for (_, a), (_, b) in itertools.pairwise(live)):
-        raise ValueError(f"pct_start={pct_start!r}: with total_steps={total_steps!r} the phases would not advance")
+        raise ValueError(
+            f"pct_start={V.show(pct_start)}: with total_steps={V.show(total_steps)} the phases would not advance"
+        )
     return ends
 
 
@@ -326,6 +328,8 @@ def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, f
         (0.01, 1.0, 0.5, 0.25)
     """
     peak = V.value("peak", peak)
+    if V.is_plain(peak) and peak == 0.0:
+        raise ValueError("peak=0.0: must be non-zero (the decay to final_scale * peak is geometric)")
     init_scale = V.value("init_scale", init_scale)
     final_scale = V.value("final_scale", final_scale, positive=True)
     hold = _whole("hold_steps", hold_steps)

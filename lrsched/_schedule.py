@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from . import _validate as V
 from ._backend import JX, NP, PY
 
 _BUILDERS: dict[str, Any] = {}  # serialised type name -> builder function (filled by register_node)
@@ -229,9 +230,9 @@ _FLOAT_MAX = sys.float_info.max
 
 def _bad_python_step(k):
     if k != k or k < 0:
-        raise ValueError(f"step={k!r}: must be >= 0")
+        raise ValueError(f"step={V.show(k)}: must be >= 0")
     shown = f"<int of {k.bit_length()} bits>" if type(k) is int else repr(k)
-    raise ValueError(f"step={shown}: must be finite (at most {_FLOAT_MAX!r})")
+    raise ValueError(f"step={shown}: must be finite (at most {V.show(_FLOAT_MAX)})")
 
 
 def _numpy_steps(k):
@@ -244,11 +245,11 @@ def _numpy_steps(k):
     if kind in "iu":
         return np.maximum(k.astype(np.int64, copy=False), 0)
     if kind != "f":
-        raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {k.dtype}")
+        raise TypeError(f"step={V.show(k)}: expected an integer or float array, got dtype {k.dtype}")
     k = k.astype(np.float64, copy=False)
     if not np.isfinite(k).all():
         bad = k[~np.isfinite(k)].flat[0]
-        raise ValueError(f"step={float(bad)!r}: must be finite (in a step array of shape {k.shape})")
+        raise ValueError(f"step={V.show(float(bad))}: must be finite (in a step array of shape {k.shape})")
     return np.maximum(k, 0.0)
 
 
@@ -276,7 +277,7 @@ def _jax_steps(k):
             k = k.astype(wide if jnp.issubdtype(dt, jnp.unsignedinteger) else jnp.int32)
         return jnp.maximum(k, 0)
     if not jnp.issubdtype(dt, jnp.floating):
-        raise TypeError(f"step={k!r}: expected an integer or float array, got dtype {dt}")
+        raise TypeError(f"step={V.show(k)}: expected an integer or float array, got dtype {dt}")
     if dt.itemsize < 4:
         k = k.astype(jnp.float32)
     top = jnp.finfo(k.dtype).max
@@ -286,7 +287,7 @@ def _jax_steps(k):
 def _call_array(s: Schedule, k):
     """Evaluate ``s`` at a NumPy or JAX step (or at a Python step when ``s`` has array leaves)."""
     if isinstance(k, bool) or (isinstance(k, np.ndarray) and k.dtype == bool) or isinstance(k, np.bool_):
-        raise TypeError(f"step={k!r}: expected an integer or float step, not a bool")
+        raise TypeError(f"step={V.show(k)}: expected an integer or float step, not a bool")
     if s._plain and isinstance(k, (np.ndarray, np.generic)):
         k = _numpy_steps(k)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as Python and JAX give
@@ -308,7 +309,7 @@ def _call_array(s: Schedule, k):
         if jnp.issubdtype(k.dtype, jnp.floating):  # a NaN step gives NaN, whatever the branches say
             out = jnp.where(jnp.isnan(k), jnp.nan, out)
         return jnp.broadcast_to(out, k.shape)
-    raise TypeError(f"step={k!r}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
+    raise TypeError(f"step={V.show(k)}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
 
 
 def register_node(cls, builder):

@@ -184,7 +184,7 @@ def _decode_node(d, where, depth, counter) -> Schedule:
                 kwargs[n] = _decode_value(v, f"{where}.{n}", depth, counter)
                 continue
             fields = ", ".join(p for p in params if params[p].kind is not inspect.Parameter.VAR_KEYWORD)
-            raise ValueError(f"{where}.{_short(n)}: unknown field of type {kind!r} (its fields: {fields})")
+            raise ValueError(f"{where}.{_short(n)}: unknown field of type {V.show(kind)} (its fields: {fields})")
         kwargs[n] = _decode_value(v, f"{where}.{n}", depth, counter)
     try:
         return builder(**kwargs)
@@ -222,7 +222,7 @@ def _decode_value(v, where, depth, counter):
         return v
     if isinstance(v, float):
         if not math.isfinite(v):
-            raise ValueError(f"{where}={v!r}: must be finite")
+            raise ValueError(f"{where}={V.show(v)}: must be finite")
         return v
     raise TypeError(f"{where}={_short(v)}: expected JSON data, got {type(v).__name__}")
 

@@ -174,16 +174,16 @@ def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False,
     """A duration fixed at build time: a Python int (or a finite float where fractional steps are
     meaningful), at most :data:`MAX_STEPS` in size."""
     if isinstance(v, bool) or not isinstance(v, (numbers.Integral, numbers.Real)) or _is_jax_array(v):
-        raise TypeError(f"{name}={v!r}: expected a Python int")
+        raise TypeError(f"{name}={show(v)}: expected a Python int")
     given = v
     if isinstance(v, numbers.Integral):
         v = int(v)
     else:
         if not allow_float:
-            raise TypeError(f"{name}={v!r}: expected a Python int")
+            raise TypeError(f"{name}={show(v)}: expected a Python int")
         v = float(v)
         if not math.isfinite(v):
-            raise ValueError(f"{name}={v!r}: must be finite")
+            raise ValueError(f"{name}={show(v)}: must be finite")
         if v.is_integer():
             v = int(v)
     if positive and not v > 0:
@@ -198,7 +198,7 @@ def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False,
 
 def choice(name: str, v, options):
     if not isinstance(v, str) or v not in options:
-        raise ValueError(f"{name}={v!r}: must be one of {', '.join(repr(o) for o in options)}")
+        raise ValueError(f"{name}={show(v)}: must be one of {', '.join(repr(o) for o in options)}")
     return v
 
 
@@ -206,5 +206,5 @@ def schedule(name: str, v):
     from ._schedule import Schedule
 
     if not isinstance(v, Schedule):
-        raise TypeError(f"{name}={v!r}: expected an lrsched.Schedule, got {type(v).__name__}")
+        raise TypeError(f"{name}={show(v)}: expected an lrsched.Schedule, got {type(v).__name__}")
     return v

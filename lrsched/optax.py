@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from . import _validate as V
 from ._lr_find import LRFindResult, check_sweep, sweep
 from ._plateau import Plateau, PlateauState
 
@@ -138,7 +139,7 @@ def plateau(plateau: Plateau) -> optax.GradientTransformationExtraArgs:
         [0.5, 0.5]
     """
     if not isinstance(plateau, Plateau):
-        raise TypeError(f"plateau={plateau!r}: expected an lrsched.Plateau")
+        raise TypeError(f"plateau={V.show(plateau)}: expected an lrsched.Plateau")
 
     def init_fn(params):
         del params
@@ -210,13 +211,13 @@ def lr_find(
     """
     schedule = check_sweep(start_lr, end_lr, num_steps, smoothing, diverge, verbose)
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn={loss_fn!r}: expected a callable")
+        raise TypeError(f"loss_fn={V.show(loss_fn)}: expected a callable")
     if not callable(make_optimizer):
-        raise TypeError(f"make_optimizer={make_optimizer!r}: expected a callable")
+        raise TypeError(f"make_optimizer={V.show(make_optimizer)}: expected a callable")
     tx = make_optimizer(schedule)
     if not isinstance(tx, optax.GradientTransformation):
         raise TypeError(
-            f"make_optimizer={make_optimizer!r}: returned a {type(tx).__name__}, not an optax GradientTransformation"
+            f"make_optimizer={V.show(make_optimizer)}: returned a {type(tx).__name__}, not an optax GradientTransformation"
         )
 
     @jax.jit

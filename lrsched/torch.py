@@ -49,22 +49,22 @@ def _per_group(name, spec, groups, cls, *, allow_single=True):
         names = {g.get("name"): i for i, g in enumerate(groups) if isinstance(g.get("name"), str)}
         for key, v in spec.items():
             if isinstance(key, bool) or not isinstance(key, (int, str)):
-                raise TypeError(f"{name}[{key!r}]: keys are param group indices or names")
+                raise TypeError(f"{name}[{V.show(key)}]: keys are param group indices or names")
             if isinstance(key, int):
                 if not 0 <= key < n:
-                    raise ValueError(f"{name}[{key!r}]: no param group {key} (the optimizer has {n})")
+                    raise ValueError(f"{name}[{V.show(key)}]: no param group {key} (the optimizer has {n})")
                 i = key
             else:
                 if key not in names:
                     known = ", ".join(repr(k) for k in names) or "none"
-                    raise ValueError(f"{name}[{key!r}]: no param group with that name (names: {known})")
+                    raise ValueError(f"{name}[{V.show(key)}]: no param group with that name (names: {known})")
                 i = names[key]
             if out[i] is not None:
-                raise ValueError(f"{name}[{key!r}]: param group {i} is given twice")
+                raise ValueError(f"{name}[{V.show(key)}]: param group {i} is given twice")
             out[i] = v
     else:
         what = cls.__name__
-        raise TypeError(f"{name}={spec!r}: expected a {what}, a list of them or a dict keyed by param group")
+        raise TypeError(f"{name}={V.show(spec)}: expected a {what}, a list of them or a dict keyed by param group")
     for i, v in enumerate(out):
         if v is not None and not isinstance(v, cls):
             raise TypeError(f"{name} for param group {i}: expected a {cls.__name__} or None, got {type(v).__name__}")
@@ -135,16 +135,16 @@ class ScheduleLR(LRScheduler):
 
     def __init__(self, optimizer, schedule, *, key="lr", relative=False, plateau=None, last_step=-1):
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"optimizer={optimizer!r}: expected a torch.optim.Optimizer")
+            raise TypeError(f"optimizer={V.show(optimizer)}: expected a torch.optim.Optimizer")
         if not isinstance(key, str):
-            raise TypeError(f"key={key!r}: expected a string")
+            raise TypeError(f"key={V.show(key)}: expected a string")
         if not isinstance(relative, bool):
-            raise TypeError(f"relative={relative!r}: expected a bool")
+            raise TypeError(f"relative={V.show(relative)}: expected a bool")
         if isinstance(last_step, bool) or not isinstance(last_step, numbers.Integral):
-            raise TypeError(f"last_step={last_step!r}: expected a Python int")
+            raise TypeError(f"last_step={V.show(last_step)}: expected a Python int")
         last_step = int(last_step)
         if last_step < -1:
-            raise ValueError(f"last_step={last_step!r}: must be >= -1")
+            raise ValueError(f"last_step={V.show(last_step)}: must be >= -1")
         self.optimizer = optimizer
         groups = optimizer.param_groups
         self._schedules = _per_group("schedule", schedule, groups, Schedule)
@@ -156,11 +156,13 @@ class ScheduleLR(LRScheduler):
             if key in _BETAS:
                 b = g.get("betas")
                 if not isinstance(b, (tuple, list)) or len(b) != 2:
-                    raise ValueError(f"key={key!r}: param group {i} has no two-value 'betas' entry")
+                    raise ValueError(f"key={V.show(key)}: param group {i} has no two-value 'betas' entry")
             elif key not in g:
-                raise ValueError(f"key={key!r}: param group {i} has no such entry (it has {', '.join(map(str, g))})")
+                raise ValueError(
+                    f"key={V.show(key)}: param group {i} has no such entry (it has {', '.join(map(str, g))})"
+                )
             elif not isinstance(g[key], (numbers.Real, torch.Tensor)) or isinstance(g[key], bool):
-                raise TypeError(f"key={key!r}: param group {i} holds {g[key]!r}, not a float")
+                raise TypeError(f"key={V.show(key)}: param group {i} holds {V.show(g[key])}, not a float")
 
         # The initial values, as PyTorch keeps "initial_lr": set when absent on a fresh start.
         init_key = "initial_lr" if key == "lr" else f"initial_{key}"
@@ -170,7 +172,7 @@ class ScheduleLR(LRScheduler):
                 if init_key not in g:
                     if last_step != -1 and relative and s is not None:
                         raise ValueError(
-                            f"last_step={last_step}: resuming with relative=True needs {init_key!r} in "
+                            f"last_step={last_step}: resuming with relative=True needs {V.show(init_key)} in "
                             f"param group {i} (load the optimizer's state first)"
                         )
                     v = _read(g, key)
@@ -299,7 +301,7 @@ class ScheduleLR(LRScheduler):
 
     def _feed(self, metric):
         if not self._plateaus:
-            raise ValueError(f"metric={metric!r}: this scheduler has no plateau to feed")
+            raise ValueError(f"metric={V.show(metric)}: this scheduler has no plateau to feed")
         self._states = [p.update(st, metric) for p, st in zip(self._plateaus, self._states)]
 
     def set_step(self, step: int) -> None:
@@ -318,9 +320,9 @@ class ScheduleLR(LRScheduler):
             (5, 0.5)
         """
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-            raise TypeError(f"step={step!r}: expected a Python int")
+            raise TypeError(f"step={V.show(step)}: expected a Python int")
         if step < 0:
-            raise ValueError(f"step={step!r}: must be >= 0")
+            raise ValueError(f"step={V.show(step)}: must be >= 0")
         self.last_epoch = int(step)
         self._write()
 
@@ -404,7 +406,7 @@ class ScheduleLR(LRScheduler):
             raise TypeError(f"state_dict={V.show(state_dict)}: expected a dict")
         for n in ("last_epoch", "schedules", "plateaus", "plateau_index", "plateau_states"):
             if n not in state_dict:
-                raise ValueError(f"state_dict: missing field {n!r}")
+                raise ValueError(f"state_dict: missing field {V.show(n)}")
         last_epoch = state_dict["last_epoch"]
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
             raise ValueError(f"state_dict.last_epoch={V.show(last_epoch)}: expected an int >= 0")
@@ -575,11 +577,11 @@ def lr_find(
     """
     schedule = check_sweep(start_lr, end_lr, num_steps, smoothing, diverge, verbose)
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model={model!r}: expected a torch.nn.Module")
+        raise TypeError(f"model={V.show(model)}: expected a torch.nn.Module")
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer={optimizer!r}: expected a torch.optim.Optimizer")
+        raise TypeError(f"optimizer={V.show(optimizer)}: expected a torch.optim.Optimizer")
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn={loss_fn!r}: expected a callable")
+        raise TypeError(f"loss_fn={V.show(loss_fn)}: expected a callable")
     snapshot = _Snapshot(model, optimizer)
 
     def update(k, batch):

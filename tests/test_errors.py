@@ -159,7 +159,7 @@ BAD = [
     ("minimum-str", lambda: L.minimum(lin, "0.3"), TypeError, "b"),
     ("maximum-none", lambda: L.maximum(None, lin), TypeError, "a"),
     ("minimum-bool", lambda: L.minimum(lin, True), TypeError, "b"),
-    ("add-nan", lambda: lin + NAN, ValueError, "value"),
+    ("add-nan", lambda: lin + NAN, ValueError, "b"),  # the right operand
     # ---- warmup_cosine / warmup_linear ---------------------------------------------------
     ("warmup_cosine-peak-nan", lambda: L.warmup_cosine(NAN, 100, 10), ValueError, "peak"),
     ("warmup_cosine-peak-bool", lambda: L.warmup_cosine(True, 100, 10), TypeError, "peak"),

@@ -200,19 +200,19 @@ register_node(DecayCount, decay_count)
 def _no_noise(noise_range_t):
     if noise_range_t is not None:
         raise ValueError(
-            f"noise_range_t={noise_range_t!r}: timm's lr noise is a random draw per step; an "
+            f"noise_range_t={V.show(noise_range_t)}: timm's lr noise is a random draw per step; an "
             "lrsched schedule is a deterministic function of the step, so noise is not supported"
         )
 
 
 def _clock(s, t_in_epochs, steps_per_epoch):
     if not isinstance(t_in_epochs, bool):
-        raise TypeError(f"t_in_epochs={t_in_epochs!r}: expected a bool")
+        raise TypeError(f"t_in_epochs={V.show(t_in_epochs)}: expected a bool")
     if steps_per_epoch is None:
         return s
     if not t_in_epochs:
         raise ValueError(
-            f"steps_per_epoch={steps_per_epoch!r}: only meaningful with t_in_epochs=True "
+            f"steps_per_epoch={V.show(steps_per_epoch)}: only meaningful with t_in_epochs=True "
             "(with t_in_epochs=False the schedule already counts updates)"
         )
     return per_epoch(s, steps_per_epoch)
@@ -220,7 +220,7 @@ def _clock(s, t_in_epochs, steps_per_epoch):
 
 def _flag(name, v):
     if not isinstance(v, bool):
-        raise TypeError(f"{name}={v!r}: expected a bool")
+        raise TypeError(f"{name}={V.show(v)}: expected a bool")
     return v
 
 
@@ -241,9 +241,13 @@ def _with_warmup(body, lr, warmup_t, warmup_lr_init, warmup_prefix):
 
 def _cycle_mul(cycle_mul):
     if isinstance(cycle_mul, bool) or not isinstance(cycle_mul, numbers.Real):
-        raise TypeError(f"cycle_mul={cycle_mul!r}: expected a number >= 1")
+        raise TypeError(f"cycle_mul={V.show(cycle_mul)}: expected a number >= 1")
     if not float(cycle_mul) >= 1.0:
-        raise ValueError(f"cycle_mul={cycle_mul!r}: must be >= 1 (shrinking cycles end in a math domain error in timm)")
+        raise ValueError(
+            f"cycle_mul={V.show(cycle_mul)}: must be >= 1 (shrinking cycles end in a math domain error in timm)"
+        )
+    with V.renamed(period_mult="cycle_mul"):  # cycle's own bounds (finite, < 2**63), under timm's name
+        cycle(constant(0.0), 1, period_mult=cycle_mul)
     return cycle_mul
 
 
@@ -272,7 +276,7 @@ def _annealing(shape, params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_l
     t_initial = V.steps("t_initial", t_initial, positive=True)
     lr_min = V.value("lr_min", lr_min)
     if V.is_plain(lr_min) and lr_min < 0:
-        raise ValueError(f"lr_min={lr_min!r}: must be >= 0")
+        raise ValueError(f"lr_min={V.show(lr_min)}: must be >= 0")
     cycle_mul = _cycle_mul(cycle_mul)
     cycle_decay = V.value("cycle_decay", cycle_decay)
     cycle_limit = V.steps("cycle_limit", cycle_limit, allow_float=False)
@@ -457,12 +461,12 @@ def tanh_lr(
     lb = V.value("lb", lb)
     ub = V.value("ub", ub)
     if V.is_plain(lb) and V.is_plain(ub) and not lb < ub:
-        raise ValueError(f"lb={lb!r}, ub={ub!r}: lb must be < ub")
+        raise ValueError(f"lb={V.show(lb)}, ub={V.show(ub)}: lb must be < ub")
     params = {"lower": lb, "upper": ub}
     body = _annealing("tanh", params, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, None, lr)
     wlr = V.value("warmup_lr_init", warmup_lr_init)
     if V.is_plain(wlr) and wlr < 0:
-        raise ValueError(f"warmup_lr_init={wlr!r}: must be >= 0")
+        raise ValueError(f"warmup_lr_init={V.show(wlr)}: must be >= 0")
     wt = V.steps("warmup_t", warmup_t)
     if wt and not _flag("warmup_prefix", warmup_prefix):
         # timm: the warmup ends at _get_lr(warmup_t), the curve's value on its own clock
@@ -651,10 +655,10 @@ def multi_step_lr(
     _no_noise(noise_range_t)
     lr = V.value("lr", lr)
     if isinstance(decay_t, (str, bytes)) or not isinstance(decay_t, (list, tuple)):
-        raise TypeError(f"decay_t={decay_t!r}: expected a list of milestones")
+        raise TypeError(f"decay_t={V.show(decay_t)}: expected a list of milestones")
     ms = [V.steps(f"decay_t[{i}]", m, allow_negative=True) for i, m in enumerate(decay_t)]
     if any(b < a for a, b in itertools.pairwise(ms)):
-        raise ValueError(f"decay_t={list(decay_t)!r}: must be sorted (timm bisects it)")
+        raise ValueError(f"decay_t={V.show(list(decay_t))}: must be sorted (timm bisects it)")
     decay_rate = V.value("decay_rate", decay_rate, positive=True)
     counts: dict = {}
     for m in ms:
