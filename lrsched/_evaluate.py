@@ -2,9 +2,10 @@
 
 ``evaluate`` is the fast path: the steps are generated inside the compiled computation (an iota,
 never an array read from memory), every piece of a join is evaluated only over its own range of
-steps, and the compiled program is cached per schedule structure, window (``start`` and
-``num_steps``), dtype and ``jax_enable_x64`` (the float values are arguments, so a new peak value
-does not recompile); at most 64 programs are kept, the least recently used is dropped first.
+steps, and the compiled program is cached per schedule structure, ``num_steps``, layout of the
+window (see :func:`layout`), dtype and ``jax_enable_x64``. The float values and ``start`` are
+arguments, so a new peak value, or a window sliding inside one phase, does not recompile; at most
+64 programs are kept, the least recently used is dropped first.
 """
 
 from __future__ import annotations
@@ -62,14 +63,37 @@ def _concat(parts, xp):
     return jnp.concatenate(parts)
 
 
-def dense(s: Schedule, start: int, n: int, xp):
-    """Values of ``s`` at steps ``start .. start + n - 1`` as a 1-d array of length ``n``."""
+def layout(s: Schedule, start: int, n: int, xp):
+    """What evaluating ``s`` over steps ``start .. start + n - 1`` decides from ``start`` (hashable).
+
+    The pieces of a join, warmup or shift that the window touches, whether it enters each at the
+    piece's own first step, and how many steps it spends in each; where a ramp stops. Array
+    lengths and the choice of code follow from it alone, so one compiled program serves every
+    ``start`` with the same layout, ``start`` itself being an argument.
+    """
+    if n == 0:
+        return None
+    methods = _DENSE.get(type(s))
+    return None if methods is None else methods[0](s, start, n, xp)
+
+
+_UNSET: Any = object()
+
+
+def dense(s: Schedule, start, n: int, xp, lay=_UNSET):
+    """Values of ``s`` at steps ``start .. start + n - 1`` as a 1-d array of length ``n``.
+
+    ``start`` is an int, or a traced integer scalar when ``lay`` (from :func:`layout` at a
+    concrete start with the same layout) is given: every decision is then read from ``lay``.
+    """
     if n == 0:
         return _fill(0.0, 0, xp)
-    method = _DENSE.get(type(s))
-    if method is not None:
-        return method(s, start, n, xp)
-    return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
+    methods = _DENSE.get(type(s))
+    if methods is None:
+        return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
+    if lay is _UNSET:
+        lay = methods[0](s, start, n, xp)
+    return methods[1](s, start, n, xp, lay)
 
 
 def _segments(bounds, start, n):
@@ -84,19 +108,41 @@ def _segments(bounds, start, n):
             yield i, a - lo, b - a
 
 
-def _dense_join(s, start, n, xp):
+def _split(bounds, start, n, child, xp):
+    """The layout of a window over pieces split at ``bounds``: (piece, enters at its first step,
+    steps, layout of ``child(piece)`` or None) for each piece the window touches."""
+    out = []
+    for i, a, m in _segments(bounds, start, n):
+        c = child(i)
+        out.append((i, a == 0, m, None if c is None else layout(c, a, m, xp)))
+    return tuple(out)
+
+
+def _pieces(bounds, start, lay):
+    """The pieces a layout from :func:`_split` names, each with its local start (0 or traced)."""
+    for i, first, m, sub in lay:
+        yield i, 0 if first else start - (bounds[i - 1] if i else 0), m, sub
+
+
+def _layout_join(s, start, n, xp):
     if any(isinstance(b, float) for b in s.boundaries):
+        return None
+    return _split(s.boundaries, start, n, lambda i: s.schedules[i], xp)
+
+
+def _dense_join(s, start, n, xp, lay):
+    if lay is None:
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     parts, run = [], []
-    for i, a, m in _segments(s.boundaries, start, n):
+    for i, a, m, sub in _pieces(s.boundaries, start, lay):
         key = _run_key(s, i, a, m, xp)
         if run and (key is None or key != run[0][0]):
             parts.append(_dense_run(s, run, xp))
             run = []
         if key is None:
-            parts.append(dense(s.schedules[i], a, m, xp))
+            parts.append(dense(s.schedules[i], a, m, xp, sub))
         else:
-            run.append((key, i, a, m))
+            run.append((key, i, sub))
     if run:
         parts.append(_dense_run(s, run, xp))
     return _concat(parts, xp)
@@ -109,21 +155,28 @@ def _run_key(s, i, a, m, xp):
     piece = s.schedules[i]
     if type(piece) is not Ramp or piece.params or piece.shape in ("exponential", "tanh"):
         return None
-    if not isinstance(piece.steps, int) or piece.steps == 0 or a != 0 or piece.steps > _step_hi(xp):
+    if (
+        not isinstance(piece.steps, int)
+        or piece.steps == 0
+        or not isinstance(a, int)
+        or a != 0
+        or piece.steps > _step_hi(xp)
+    ):
         return None
     return (piece.shape, piece.steps, m)
 
 
 def _dense_run(s, run, xp):
     """Consecutive ramp pieces of one shape and length: one set of weights, an outer product."""
-    (shape, steps, m), i0 = run[0][0], run[0][1]
+    (shape, steps, m), i0, sub = run[0]
     if len(run) == 1:
-        return dense(s.schedules[i0], 0, m, xp)
+        return dense(s.schedules[i0], 0, m, xp, sub)
+    active = _active(steps, 0, m)
     if m <= _STATIC_WEIGHTS:  # weights depend on step counts alone: float64 constants, once
-        ws, we = _table(lambda txp: _ramp_weights(shape, (), steps, 0, m, txp), static=True, xp=xp)
+        ws, we = _table(lambda txp: _ramp_weights(shape, (), steps, 0, m, active, txp), static=True, xp=xp)
     else:
-        ws, we = _ramp_weights(shape, (), steps, 0, m, xp)
-    pieces = [s.schedules[i] for _, i, _, _ in run]
+        ws, we = _ramp_weights(shape, (), steps, 0, m, active, xp)
+    pieces = [s.schedules[i] for _, i, _ in run]
     # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
     # re-selected from hundreds of scalars at every step as a fused broadcast would do
     packed = _TABLES.packed if xp is JX else None
@@ -135,12 +188,18 @@ def _dense_run(s, run, xp):
     return (ends @ xp.stack([xp.asarray(ws), xp.asarray(we)])).reshape(-1)
 
 
-def _dense_warmup(s, start, n, xp):
+def _layout_warmup(s, start, n, xp):
+    if isinstance(s.steps, float):
+        return None
+    return _split((s.steps,), start, n, lambda i: s.schedule if i else None, xp)
+
+
+def _dense_warmup(s, start, n, xp, lay):
     w = s.steps
-    if isinstance(w, float):
+    if lay is None:
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     parts = []
-    for i, a, m in _segments((w,), start, n):
+    for i, a, m, sub in _pieces((w,), start, lay):
         if i == 0:  # the ramp up needs only the schedule's first value, not the whole subtree
             from ._combinators import _WARMUP_PARAMS
             from ._primitives import ramp_value
@@ -149,38 +208,62 @@ def _dense_warmup(s, start, n, xp):
             up = ramp_value(xp, s.shape, _WARMUP_PARAMS[s.shape], s.start, first, _arange(a, m, xp), w)
             parts.append(_fill(up, m, xp))
         else:
-            parts.append(dense(s.schedule, a, m, xp))
+            parts.append(dense(s.schedule, a, m, xp, sub))
     return _concat(parts, xp)
 
 
-def _dense_shift(s, start, n, xp):
+def _layout_shift(s, start, n, xp):
     d = s.steps
-    if isinstance(d, float) or d <= 0:
-        if isinstance(d, int) and d <= 0 and start - d + n - 1 <= _step_hi(xp):
-            return dense(s.schedule, start - d, n, xp)
+    if isinstance(d, float):
+        return None
+    if d <= 0:  # a delay of -d steps is the child at start - d, while those steps fit the backend
+        return (layout(s.schedule, start - d, n, xp),) if start - d + n - 1 <= _step_hi(xp) else None
+    return _split((d,), start, n, lambda i: s.schedule if i else None, xp)
+
+
+def _dense_shift(s, start, n, xp, lay):
+    d = s.steps
+    if lay is None:
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
+    if d <= 0:
+        return dense(s.schedule, start - d, n, xp, lay[0])
     parts = []
-    for i, a, m in _segments((d,), start, n):
-        parts.append(_fill(s.schedule._eval(_arange(0, 1, xp), xp), m, xp) if i == 0 else dense(s.schedule, a, m, xp))
+    for i, a, m, sub in _pieces((d,), start, lay):
+        parts.append(
+            _fill(s.schedule._eval(_arange(0, 1, xp), xp), m, xp) if i == 0 else dense(s.schedule, a, m, xp, sub)
+        )
     return _concat(parts, xp)
 
 
-def _dense_binop(s, start, n, xp):
+def _layout_binop(s, start, n, xp):
+    return layout(s.a, start, n, xp), layout(s.b, start, n, xp)
+
+
+def _dense_binop(s, start, n, xp, lay):
     from ._combinators import _OPS
 
-    return _OPS[s.op][0](xp, dense(s.a, start, n, xp), dense(s.b, start, n, xp))
+    return _OPS[s.op][0](xp, dense(s.a, start, n, xp, lay[0]), dense(s.b, start, n, xp, lay[1]))
 
 
-def _dense_chain(s, start, n, xp):
-    it = iter(s.schedules)
-    v = dense(next(it), start, n, xp)
-    for c in it:
-        v = v * dense(c, start, n, xp)
+def _layout_chain(s, start, n, xp):
+    return tuple(layout(c, start, n, xp) for c in s.schedules)
+
+
+def _dense_chain(s, start, n, xp, lay):
+    it = zip(s.schedules, lay)
+    c, sub = next(it)
+    v = dense(c, start, n, xp, sub)
+    for c, sub in it:
+        v = v * dense(c, start, n, xp, sub)
     return v
 
 
-def _dense_clip(s, start, n, xp):
-    v = dense(s.schedule, start, n, xp)
+def _layout_clip(s, start, n, xp):
+    return layout(s.schedule, start, n, xp)
+
+
+def _dense_clip(s, start, n, xp, lay):
+    v = dense(s.schedule, start, n, xp, lay)
     if s.min is not None:
         v = xp.maximum(v, s.min)
     if s.max is not None:
@@ -272,15 +355,46 @@ def _cosine_weights_grid(n, start, m, xp):
         sd = _outer(sda, cdb, xp) + _outer(cda, sdb, xp)
         return xp.stack([sl * sl, sd * sd])
 
-    grid, rest, left = _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True)
-    return grid, rest, left
+    if isinstance(start, int):
+        return _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True)
+    blocks = m // _BLOCK
+    if blocks < 2:
+        return None, start, m
+
+    # a traced start: the angle done at the window's first block and the angle left at its last
+    # are computed at run time (in the table program) and added to the static angles of the other
+    # blocks from there, both non-negative (no cancellation); the offsets within a block are static
+    def static_angles(txp):
+        j, i = np.arange(blocks), np.arange(_BLOCK)
+        steps = ((blocks - 1 - j) * _BLOCK, j * _BLOCK, _BLOCK - 1 - i, i)
+        return tuple(f(_HALF_PI * (k / n)) for k in steps for f in (txp.sin, txp.cos))
+
+    sal, cal, sad, cad, slb, clb, sdb, cdb = _table(static_angles, static=True, xp=xp)
+
+    def first_block():
+        la = _HALF_PI * ((n - start - (blocks * _BLOCK - 1)) / n)
+        da = _HALF_PI * (start / n)
+        out: list = []
+        for x, s, c in ((la, sal, cal), (da, sad, cad)):
+            sx, cx = xp.sin(x), xp.cos(x)
+            out += [sx * c + cx * s, cx * c - sx * s]
+        return tuple(out)
+
+    sla, cla, sda, cda = _table(first_block)
+    grid = combine((sla, cla, slb, clb, sda, cda, sdb, cdb)).reshape(2, -1)
+    return grid, start + blocks * _BLOCK, m - blocks * _BLOCK
 
 
-def _ramp_weights(shape, params, n, start, m, xp):
-    """Weights of a ramp's start and end value at steps ``start .. start + m - 1`` (two arrays)."""
+def _active(steps, start, m):
+    """How many of the steps ``start .. start + m - 1`` fall before a ramp of ``steps`` ends."""
+    return max(0, min(start + m, steps) - start)
+
+
+def _ramp_weights(shape, params, n, start, m, active, xp):
+    """Weights of a ramp's start and end value at steps ``start .. start + m - 1`` (two arrays);
+    ``active`` of them before the ramp ends."""
     from ._primitives import SHAPES
 
-    active = max(0, min(start + m, n) - start)
     ws, we = [], []
     rest, left = start, active
     if shape == "cosine" and not params:
@@ -307,14 +421,17 @@ def _geometric_grid(a, ratio, n, start, m, xp):
     return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1], xp).reshape(-1))
 
 
-def _dense_ramp(s, start, n, xp):
+def _layout_ramp(s, start, n, xp):
+    return _active(s.steps, start, n) if isinstance(s.steps, int) else None
+
+
+def _dense_ramp(s, start, n, xp, active):
     steps = s.steps
     if not isinstance(steps, int) or steps == 0 or s.shape == "tanh" or steps > _step_hi(xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     if s.shape != "exponential":
-        ws, we = _ramp_weights(s.shape, s.params, steps, start, n, xp)
+        ws, we = _ramp_weights(s.shape, s.params, steps, start, n, active, xp)
         return s.start * ws + s.end * we
-    active = max(0, min(start + n, steps) - start)
     parts = []
     grid, rest, m = _geometric_grid(s.start, s.end / s.start, steps, start, active, xp)
     if grid is not None:
@@ -326,7 +443,11 @@ def _dense_ramp(s, start, n, xp):
     return _concat(parts, xp)
 
 
-def _dense_exponential(s, start, n, xp):
+def _layout_none(s, start, n, xp):
+    return None
+
+
+def _dense_exponential(s, start, n, xp, lay):
     if s.staircase or not isinstance(s.steps, int) or s.steps > _step_hi(xp):
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     grid, rest, m = _geometric_grid(s.start, s.rate, s.steps, start, n, xp)
@@ -343,15 +464,15 @@ def _dense_table():
     from . import _combinators as C
     from . import _primitives as P
 
-    return {
-        P.Ramp: _dense_ramp,
-        P.Exponential: _dense_exponential,
-        C.Join: _dense_join,
-        C.Warmup: _dense_warmup,
-        C.Shift: _dense_shift,
-        C.BinOp: _dense_binop,
-        C.Chain: _dense_chain,
-        C.Clip: _dense_clip,
+    return {  # type: (layout, dense)
+        P.Ramp: (_layout_ramp, _dense_ramp),
+        P.Exponential: (_layout_none, _dense_exponential),
+        C.Join: (_layout_join, _dense_join),
+        C.Warmup: (_layout_warmup, _dense_warmup),
+        C.Shift: (_layout_shift, _dense_shift),
+        C.BinOp: (_layout_binop, _dense_binop),
+        C.Chain: (_layout_chain, _dense_chain),
+        C.Clip: (_layout_clip, _dense_clip),
     }
 
 
@@ -456,12 +577,31 @@ register_node(Stack, _stack_from_dict)
 # --------------------------------------------------------------------------------------------
 # evaluate
 # --------------------------------------------------------------------------------------------
-def _dense_any(s, start, n):
+def _layout_any(s, start, n):
+    """The compile key's layout: whether the window starts at 0 (a static start), and the rest.
+
+    The last few layouts are kept on the node: a join of many pieces takes a while to lay out.
+    """
+    cache = s.__dict__.setdefault("_layouts", OrderedDict())
+    key = (start, n, _x64())
+    lay = cache.get(key)
+    if lay is None:
+        lay = cache[key] = (start == 0, layout(s.schedule if isinstance(s, Stack) else s, start, n, JX))
+        if len(cache) > _LAYOUTS_KEPT:
+            cache.popitem(last=False)
+    return lay
+
+
+_LAYOUTS_KEPT = 8
+
+
+def _dense_any(s, start, n, lay):
     import jax
 
+    start = 0 if lay[0] else start
     if isinstance(s, Stack):
-        return jax.vmap(lambda c: dense(c, start, n, JX))(s.schedule)
-    return dense(s, start, n, JX)
+        return jax.vmap(lambda c: dense(c, start, n, JX, lay[1]))(s.schedule)
+    return dense(s, start, n, JX, lay[1])
 
 
 def _with_tables(mode, items, f):
@@ -477,7 +617,7 @@ def _with_tables(mode, items, f):
 class _Program:
     """The two compiled programs of one evaluation: the computed tables, then the values."""
 
-    def __init__(self, plain, treedef, start, n, dtype):
+    def __init__(self, plain, treedef, lay, n, dtype):
         import jax
         import jax.numpy as jnp
 
@@ -486,18 +626,18 @@ class _Program:
         def schedule(arg):
             return _unpack(arg, treedef) if plain else arg
 
-        def tables(arg):
+        def tables(arg, start):
             try:
                 items: list = []
-                _with_tables("record", items, lambda: _dense_any(schedule(arg), start, n))
+                _with_tables("record", items, lambda: _dense_any(schedule(arg), start, n, lay))
                 return items
             finally:
                 _TABLES.packed = None
 
-        def run(arg, items):
+        def run(arg, items, start):
             _PROGRAMS.traces += 1
             try:
-                out = _with_tables("replay", list(items), lambda: _dense_any(schedule(arg), start, n))
+                out = _with_tables("replay", list(items), lambda: _dense_any(schedule(arg), start, n, lay))
                 return out.astype(out_dtype)
             finally:
                 _TABLES.packed = None
@@ -505,12 +645,13 @@ class _Program:
         self.tables, self.run = jax.jit(tables), jax.jit(run)
         self.needs_tables: bool | None = None  # known after the first call
 
-    def __call__(self, arg):
+    def __call__(self, arg, start):
+        start = np.asarray(start, dtype=np.int64 if _x64() else np.int32)
         if self.needs_tables is False:
-            return self.run(arg, [])
-        items = self.tables(arg)
+            return self.run(arg, [], start)
+        items = self.tables(arg, start)
         self.needs_tables = bool(items)
-        return self.run(arg, items)
+        return self.run(arg, items, start)
 
 
 class _Programs:
@@ -569,9 +710,12 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     """The schedule's values at steps ``start .. start + num_steps - 1`` as one array.
 
     This is the fast path for dense evaluation: with ``backend="jax"`` one compiled program
-    (cached per schedule structure, ``start``, ``num_steps`` and ``dtype``; a new ``start``
-    compiles again) generates the steps itself and evaluates each piece of a join only over its
-    own range. ``backend="numpy"`` gives a NumPy float64 array.
+    (cached per schedule structure, ``num_steps`` and ``dtype``, and the pieces the window
+    touches with how many steps in each; ``start`` is an argument, so windows of one length
+    inside one phase share a program, and only a window that starts at step 0 or exactly at a
+    piece's first step, or crosses a boundary at a new place, compiles again) generates the steps
+    itself and evaluates each piece of a join only over its own range. ``backend="numpy"`` gives
+    a NumPy float64 array.
 
     Args:
         schedule: a schedule, or a batch from :func:`stack` (the result is then ``(batch, num_steps)``).
@@ -614,8 +758,9 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
 
         treedef, arg = jax.tree_util.tree_structure(schedule), schedule
     plain = bool(schedule._plain)
-    key = (plain, treedef, start, num_steps, dtype, _x64())
-    return _PROGRAMS.get(key, lambda: _Program(plain, treedef, start, num_steps, dtype))(arg)
+    lay = _layout_any(schedule, start, num_steps)
+    key = (plain, treedef, lay, num_steps, dtype, _x64())
+    return _PROGRAMS.get(key, lambda: _Program(plain, treedef, lay, num_steps, dtype))(arg, start)
 
 
 def _packed(s: Schedule):

@@ -214,3 +214,124 @@ def test_evaluate_takes_every_real_floating_dtype(dtype):
         assert got.dtype == want
         np.testing.assert_allclose(np.asarray(got, dtype=np.float64), ref, rtol=float(jnp.finfo(want).eps))
     assert lrsched.evaluate(s, 10, backend="numpy", dtype=np.float64).dtype == np.float64
+
+
+# --------------------------------------------------------------------------------------------
+# start is an argument of the compiled program: sliding windows reuse one program
+# --------------------------------------------------------------------------------------------
+# (schedule, first start, stride): 50 windows of 4096 steps (several 1024-step blocks), none of
+# them starting at step 0 or at a piece's first step, all inside one phase
+SLIDING = {
+    "warmup_cosine": (lrsched.warmup_cosine(1.0, 200_000, 1000, end=1e-3), 1001, 3001),
+    "one_cycle": (lrsched.one_cycle(1.0, 200_000), 60_000, 2003),  # its second phase starts at 59999
+    "join": (
+        lrsched.join(
+            [lrsched.linear(0.0, 1.0, 500), lrsched.cosine(1.0, 0.1, 150_000), lrsched.exponential(0.1, 0.5, 900)],
+            [500, 150_500],
+        ),
+        777,
+        2899,
+    ),
+    "stack": (lrsched.stack([lrsched.warmup_cosine(p, 200_000, 1000) for p in (0.5, 1.0, 2.0)]), 1500, 2999),
+}
+_WINDOW, _WINDOWS = 4096, 50
+
+
+def _pointwise_any(s, start, n):
+    if isinstance(s, lrsched._evaluate.Stack):
+        return np.stack([_pointwise(c, start, n) for c in s._args()["schedules"]])
+    return _pointwise(s, start, n)
+
+
+@pytest.mark.parametrize("name", sorted(SLIDING))
+def test_sliding_windows_inside_one_phase_compile_once(name):
+    from lrsched import _evaluate as E
+
+    s, first, stride = SLIDING[name]
+    starts = [first + stride * i for i in range(_WINDOWS)]
+    before = E._PROGRAMS.traces
+    for a in starts:
+        got = np.asarray(lrsched.evaluate(s, _WINDOW, start=a), dtype=np.float64)
+        ref = _pointwise_any(s, a, _WINDOW)
+        assert np.max(np.abs(got - ref) / np.abs(ref)) <= 1e-6, a
+    assert E._PROGRAMS.traces - before <= 1
+
+
+def test_sliding_windows_across_a_boundary_compile_once_per_split():
+    # a window that crosses the warmup's end splits there at its own place: one program for the
+    # windows inside the warmup, one for those after it, and one for each place of the split
+    from lrsched import _evaluate as E
+
+    warm = 10_000
+    s = lrsched.warmup_cosine(1.0, 200_000, warm, end=1e-3)
+    starts = [1 + 997 * i for i in range(_WINDOWS)]
+    crossing = sum(a < warm < a + _WINDOW for a in starts)
+    assert crossing == 5
+    before = E._PROGRAMS.traces
+    for a in starts:
+        got = np.asarray(lrsched.evaluate(s, _WINDOW, start=a), dtype=np.float64)
+        ref = _pointwise(s, a, _WINDOW)
+        assert np.max(np.abs(got - ref) / np.abs(ref)) <= 1e-6, a
+    assert E._PROGRAMS.traces - before <= 2 + crossing
+
+
+def test_a_window_at_step_zero_or_a_piece_start_matches_the_sliding_ones():
+    # the windows entering a piece at its first step keep their own (static) program; values agree
+    s = lrsched.warmup_cosine(1.0, 200_000, 1000, end=1e-3)
+    for a in (0, 1000, 1001, 5000):
+        got = np.asarray(lrsched.evaluate(s, _WINDOW, start=a), dtype=np.float64)
+        ref = _pointwise(s, a, _WINDOW)
+        np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())
+
+
+_SLIDING_X64_SCRIPT = r"""
+import json, jax, numpy as np
+jax.config.update("jax_enable_x64", True)
+import lrsched
+from lrsched import _evaluate as E
+out = {}
+cases = {
+    "warmup_cosine": (lrsched.warmup_cosine(1.0, 200_000, 1000, end=1e-3), 1001, 3001),
+    "one_cycle": (lrsched.one_cycle(1.0, 200_000), 60_000, 2003),
+    "exp_ramp": (lrsched.ramp(1.0, 1e-3, 300_000, "exponential"), 5, 4999),
+}
+for name, (s, first, stride) in cases.items():
+    before, err = E._PROGRAMS.traces, 0.0
+    for a in [first + stride * i for i in range(50)]:
+        got = lrsched.evaluate(s, 4096, start=a)
+        ref = s(np.arange(a, a + 4096, dtype=np.int64))
+        err = max(err, float(np.max(np.abs(np.asarray(got) - ref) / np.abs(ref))))
+    out[name] = [str(got.dtype), E._PROGRAMS.traces - before, err]
+print(json.dumps(out))
+"""
+
+
+def test_sliding_windows_under_x64_compile_once_and_match_float64():
+    r = subprocess.run([sys.executable, "-c", _SLIDING_X64_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for name, (dtype, traces, err) in json.loads(r.stdout.strip().splitlines()[-1]).items():
+        assert dtype == "float64" and traces <= 1 and err <= 1e-13, (name, dtype, traces, err)
+
+
+@pytest.mark.parametrize("start", [1, 123_457, 5 * 10**6 + 3])
+def test_float32_accuracy_at_ten_million_steps_from_a_later_start(start):
+    # a start other than 0 is a runtime argument: the cosine grid's angles at the window's ends
+    # are computed at run time in float32 and must keep the float32 accuracy of the static grid
+    n, warm = 10**7, 10**5
+    s = lrsched.warmup_cosine(1.0, n, warm, end=1e-3)
+    got = np.asarray(lrsched.evaluate(s, n - start, start=start, dtype=np.float32), dtype=np.float64)
+    ref = _warmup_cosine_f64(np.arange(start, n), 1.0, n, warm, 1e-3)
+    assert np.max(np.abs(got - ref) / ref) <= 1e-6
+
+
+@pytest.mark.parametrize("before_end", [200_000, 10**6 + 17])
+def test_float32_accuracy_of_a_late_window_of_a_cosine_to_zero(before_end):
+    # the window's last block is the smallest: its angle left is computed at run time from the
+    # integer steps left, so the relative accuracy holds down to the last step
+    n = 3 * 10**6
+    s = lrsched.cosine(1.0, 0.0, n)
+    a = n - before_end
+    got = np.asarray(lrsched.evaluate(s, before_end, start=a), dtype=np.float64)
+    k = np.arange(a, n, dtype=np.float64)
+    ref = np.sin(np.pi / 2 * (n - k) / n) ** 2
+    assert np.max(np.abs(got - ref) / ref) <= 1e-6
