@@ -1,6 +1,6 @@
 """``python -m benchmarks [--quick] [--full] [--only GROUP ...]``: lrsched against its peers."""
 
-from lrsched._bench import main
+from . import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(prog="python -m benchmarks"))

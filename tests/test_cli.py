@@ -13,7 +13,9 @@ import sys
 
 import pytest
 
-from lrsched._cli import SPARKS, main, parse_set, sparkline
+from lrsched.cli import main
+from lrsched.cli.show import SPARKS, sparkline
+from lrsched.cli.spec import parse_set
 
 PNG = b"\x89PNG\r\n\x1a\n"
 WC = ["--set", "peak=1", "--set", "total_steps=100", "--set", "warmup_steps=10"]
@@ -156,7 +158,7 @@ def test_plot_writes_png(tmp_path, capsys):
 
 
 def test_bench_help_passes_through(capsys):
-    pytest.importorskip("lrsched._bench")
+    pytest.importorskip("benchmarks")
     assert main(["bench", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: lrsched bench")
     assert main(["bench", "--no-such-option"]) == 2
