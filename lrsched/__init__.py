@@ -6,13 +6,13 @@ on JAX arrays under ``jit``/``vmap``/``grad``; it is a JAX pytree and a valid op
 
 from ._combinators import chain as chain
 from ._combinators import clip as clip
-from ._combinators import cycle as cycle
 from ._combinators import join as join
 from ._combinators import maximum as maximum
 from ._combinators import minimum as minimum
 from ._combinators import per_epoch as per_epoch
 from ._combinators import shift as shift
 from ._combinators import warmup as warmup
+from ._cycle import cycle as cycle
 from ._evaluate import evaluate as evaluate
 from ._evaluate import stack as stack
 from ._fn import fn as fn
@@ -40,6 +40,8 @@ from ._recipes import wsd as wsd
 from ._schedule import Schedule as Schedule
 from ._serialize import from_dict as from_dict
 from ._serialize import to_dict as to_dict
+from ._warps import decay_count as _decay_count  # noqa: F401  (timm's warps: their configs load here)
+from ._warps import k_decay as _k_decay  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -42,6 +42,7 @@ def _walk(s, to_abs, lo, hi, out, limit, work):
     """Collect the boundaries of ``s`` into ``out``; ``s`` sees local step ``x`` at absolute step
     ``to_abs(x)`` (increasing) and is in force on the absolute window ``(lo, hi)``."""
     from . import _combinators as C
+    from . import _cycle as Y
     from . import _primitives as P
 
     work[0] += 1
@@ -91,7 +92,7 @@ def _walk(s, to_abs, lo, hi, out, limit, work):
     elif isinstance(s, C.PerEpoch):
         e = s.steps_per_epoch
         _walk(s.schedule, lambda x: to_abs(math.ceil(x) * e), lo, hi, out, limit, work)
-    elif isinstance(s, C.Cycle):
+    elif isinstance(s, Y.Cycle):
         _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within)
     elif isinstance(s, (C.Chain, C.Clip, C.BinOp)):
         for name in s._children:
@@ -107,7 +108,7 @@ def _walk(s, to_abs, lo, hi, out, limit, work):
 
 
 def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
-    from . import _combinators as C
+    from ._cycle import cycle_start
 
     p, m, lim = s.period, s.period_mult, s.limit
     c, begin = 0, 0
@@ -116,7 +117,7 @@ def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
         if work[0] > _MAX_WORK:
             raise _TooMany
         if isinstance(m, float):  # the start the cycle itself restarts at
-            begin = C.cycle_start(p, m, c)
+            begin = cycle_start(p, m, c)
         if to_abs(begin) >= hi:
             return
         pc = p * m**c
@@ -129,7 +130,7 @@ def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
             begin = begin + pc
         c += 1
     if isinstance(m, float):
-        begin = C.cycle_start(p, m, c)
+        begin = cycle_start(p, m, c)
     mark(begin)  # the last cycle's end: the value holds from here on
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 
 from . import _validate as V
-from ._combinators import cycle, join, shift, warmup
+from ._combinators import join, shift, warmup
+from ._cycle import cycle
 from ._primitives import constant, inverse_sqrt, linear, ramp, shape_params
 from ._schedule import Schedule
 

@@ -647,7 +647,7 @@ def test_decay_count_on_int32_is_python_floor_division_far_out(decay_t):
     ts = sorted({t for m in ns for c in (math.ceil(m * d),) for t in (c - 1, c, c + 1) if 0 <= t < 2**31})
     want = [math.floor(Fraction(t) / d) for t in ts]
     assert want == [int(t // decay_t) for t in ts]
-    counts = np.asarray(timm.DecayCount._count(s, jnp.asarray(ts, dtype=jnp.int32), lrsched._backend.JX))
+    counts = np.asarray(lrsched._warps.DecayCount._count(s, jnp.asarray(ts, dtype=jnp.int32), lrsched._backend.JX))
     exact = np.asarray(want) < 2**24  # a count past 2**31 (decay_t < 1) is a float32: exact to 2**24
     assert counts[exact].tolist() == np.asarray(want)[exact].tolist()
     np.testing.assert_allclose(counts, want, rtol=1.2e-7)

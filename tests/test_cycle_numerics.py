@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import lrsched as L
-from lrsched._combinators import cycle_start
+from lrsched._cycle import cycle_start
 
 I32 = 2**31 - 1
 CTX = decimal.Context(prec=60)

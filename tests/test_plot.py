@@ -188,7 +188,7 @@ def test_stack_is_refused(ax):
 
 def test_import_lrsched_does_not_import_matplotlib():
     code = (
-        "import sys, lrsched, lrsched._cli, lrsched._plot\n"
+        "import sys, lrsched, lrsched.cli, lrsched._plot\n"
         "assert callable(lrsched.plot)\n"
         "bad = [m for m in ('matplotlib', 'torch') if m in sys.modules]\n"
         "assert not bad, bad\n"

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numbers
 
 from .. import _validate as V
-from .._combinators import clip, cycle, join, per_epoch, shift, warmup
+from .._combinators import clip, join, per_epoch, shift, warmup
+from .._cycle import cycle
 from .._primitives import constant, exponential, linear, ramp
 from .._primitives import inverse_sqrt as _inverse_sqrt
 from .._recipes import tri_stage as _tri_stage

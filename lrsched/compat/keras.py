@@ -19,8 +19,8 @@ an infinity or a schedule that runs backwards (each case is in the function's do
 from __future__ import annotations
 
 from .. import _validate as V
-from .._combinators import cycle as _cycle
 from .._combinators import join, shift, warmup
+from .._cycle import cycle as _cycle
 from .._primitives import constant, exponential, inverse_time, ramp
 from .._schedule import Schedule
 

@@ -19,7 +19,8 @@ from collections import Counter
 import numpy as np
 
 from .. import _validate as V
-from .._combinators import chain, cycle, join
+from .._combinators import chain, join
+from .._cycle import cycle
 from .._fn import fn
 from .._primitives import constant, cosine, exponential, linear, piecewise_constant, ramp
 from .._schedule import Schedule

@@ -26,7 +26,8 @@ metric-driven :class:`lrsched.Plateau` of ``lrsched.compat.torch.reduce_lr_on_pl
 from __future__ import annotations
 
 from .. import _validate as V
-from .._combinators import cycle, join, shift
+from .._combinators import join, shift
+from .._cycle import cycle
 from .._primitives import constant, inverse_sqrt, ramp
 from .._schedule import Schedule
 

@@ -1,0 +1,334 @@
+"""``cycle``: restarts, with cycle starts found exactly (integer tables, or a fixed-point
+recurrence for a float ``period_mult``) on every backend."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import numbers
+
+import numpy as np
+
+from . import _validate as V
+from ._backend import PY, fit
+from ._schedule import Schedule, register_node
+
+_MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
+
+
+class Cycle(Schedule):
+    _values = ("decay",)
+    _children = ("schedule",)
+    _static = ("period", "period_mult", "limit")
+    _kind = "cycle"
+    _npos = 2
+
+    def _table(self):
+        """Exact start step and length of each cycle, in Python ints (integer period_mult > 1)."""
+        t = self.__dict__.get("_tab")
+        if t is None:
+            p, m, limit = self.period, self.period_mult, self.limit
+            starts, periods = [0], [p]
+            while starts[-1] <= _MAX_STEP and (limit is None or len(starts) <= limit):
+                starts.append(starts[-1] + periods[-1])
+                periods.append(periods[-1] * m)
+            t = self.__dict__["_tab"] = (starts, periods)
+        return t
+
+    def _float_index(self, k, xp):
+        """(cycle index, step within the cycle, cycle length) for a non-integer period_mult."""
+        if xp.name == "python":
+            tab = self._ftable(k)
+            if k >= tab.reach:  # past the tabulated cycles (period_mult very close to 1)
+                return _closed_index(self.period, self.period_mult, self.limit, k, xp)
+            c = bisect.bisect_right(tab.ceil if type(k) is int else tab.fstart, k) - 1
+            local, pc = (k - tab.whole[c]) - tab.frac[c], tab.length[c]
+            if tab.holds:  # past the last cycle: hold its end
+                local = min(local, pc)
+            return c, local, pc
+        hi = _dtype_max(k)
+        integer = hi != math.inf
+        if not integer:  # float steps: float starts, tabulated up to 2**63
+            hi = _MAX_STEP
+        elif xp.name == "numpy" or not _traced(k):  # concrete steps: the cycles they reach
+            hi = int(k.max()) if k.size else 0
+        tab = self._ftable(hi)
+        if hi >= tab.reach:
+            return _closed_index(self.period, self.period_mult, self.limit, k, xp)
+        ceil, whole, frac, fstart, length = tab.arrays(hi)
+        if integer:  # k is in cycle c once k >= ceil(start_c); k - whole_c is exact in k's dtype
+            c = xp.searchsorted_right(ceil.astype(k.dtype), k) - 1
+            local = (k - xp.take(whole.astype(k.dtype), c)).astype(_float_dtype(xp)) - xp.take(frac, c)
+        else:
+            c = xp.searchsorted_right(fstart.astype(k.dtype), k) - 1
+            local = (k - xp.take(whole.astype(k.dtype), c)) - xp.take(frac, c)
+        pc = xp.take(length, c)
+        if tab.holds:
+            local = xp.minimum(local, pc)
+        return c, local, pc
+
+    def _ftable(self, hi):
+        """The cycle table that covers the steps up to ``hi`` (grown by doubling, then cached)."""
+        t = self.__dict__.get("_ftab")
+        if t is None or (hi >= t.reach and not t.capped and t.built < _MAX_STEP):
+            built = min(max(hi, 2 * t.built if t is not None else 0, 2**16), _MAX_STEP)
+            t = self.__dict__["_ftab"] = _CycleTable(self.period, self.period_mult, self.limit, built)
+        return t
+
+    def _index(self, k, xp):
+        """(cycle index, step within the cycle, cycle length) for ``k >= 0``."""
+        p, m, limit = self.period, self.period_mult, self.limit
+        if type(k) is int or type(k) is float:  # a Python step: plain arithmetic, whatever the backend
+            xp = PY
+        if m == 1:
+            q = fit(p, k)
+            if q is None:  # a cycle longer than any step k's integer dtype holds: the first one
+                return xp.minimum(k, 0), k, p
+            if limit is not None:
+                end = fit(limit * p, k)
+                if end is not None:
+                    k = xp.minimum(k, end)
+                c = xp.minimum(k // q, limit - 1)
+            else:
+                c = k // q
+            return c, k - c * q, p
+        if isinstance(m, int):
+            starts, periods = self._table()
+            if limit is not None and limit < len(starts):  # (a later limit is past the table's 2**63)
+                end = fit(starts[limit], k)
+                if end is not None:
+                    k = xp.minimum(k, end)
+                starts, periods = starts[:limit], periods[:limit]
+            if xp.name == "python":
+                c = bisect.bisect_right(starts, k) - 1
+                return c, k - starts[c], periods[c]
+            hi = _dtype_max(k)
+            n = sum(1 for s in starts if s <= hi)
+            starts, periods = starts[:n], [float(q) for q in periods[:n]]
+            if hi == math.inf:  # float steps: a float table (its ints may pass every int dtype)
+                starts = [float(s) for s in starts]
+            c = xp.searchsorted_right(starts, k) - 1
+            return c, k - xp.take(starts, c), xp.take(periods, c)
+        return self._float_index(k, xp)
+
+    def _eval(self, k, xp):
+        c, local, pc = self._index(k, xp)
+        if self.period_mult != 1:
+            # exact in Python; next to an array the period is a float (as it would become anyway)
+            local = local * ((self.period if type(pc) in (int, float) else float(self.period)) / pc)
+        v = self.schedule._eval(local, xp)
+        d = self.decay
+        if d is None:  # no decay (1.0 given as a Python number is not stored as a leaf)
+            return v
+        return v * d**c
+
+    def _args(self):
+        return {
+            "schedule": self.schedule,
+            "period": self.period,
+            "period_mult": self.period_mult,
+            "decay": 1.0 if self.decay is None else self.decay,
+            "limit": self.limit,
+        }
+
+
+def _dtype_max(k):
+    kind = getattr(getattr(k, "dtype", None), "kind", "f")
+    if kind in "iu":
+        return int(np.iinfo(k.dtype).max)
+    return math.inf
+
+
+_FRAC = 128  # fractional bits of the fixed-point cycle starts
+_TAB_CYCLES = 2**20  # cycles tabulated at most for a non-integer period_mult
+
+
+def _decimal_ratio(m):
+    """A float ``period_mult`` as the decimal it prints as (``1.1`` is 11/10, not the binary
+    1.100000000000000088...): (numerator, denominator). Cycle starts that are whole numbers for the
+    decimal a user wrote (10 + 11 = 21 steps) are then whole numbers here too, as in every peer
+    that sums its cycle lengths in floats."""
+    from fractions import Fraction
+
+    f = Fraction(repr(float(m)))
+    return f.numerator, f.denominator
+
+
+def _fixed(x):
+    """``x`` (an int or a float, so a dyadic rational) in fixed point with ``_FRAC`` fractional bits."""
+    n, d = x.as_integer_ratio()
+    return (n << _FRAC) // d
+
+
+class _CycleTable:
+    """Cycles 0, 1, ... of a non-integer ``period_mult`` that start at or before step ``built``.
+
+    Lengths and starts follow the recurrence ``P_{c+1} = P_c * m``, ``start_{c+1} = start_c + P_c``
+    (``m`` the decimal the float prints as, see ``_decimal_ratio``) in fixed point with ``_FRAC`` fractional bits (error below 2**-80 of a cycle's length), and each
+    start is split as ``whole + frac``, an int and a float in ``[0, 1)``: ``k - start_c`` is then
+    an exact integer difference less a fraction, with no cancellation however far ``k`` is.
+    ``reach`` is the first step the table does not cover (``inf`` once the limit's last cycle is
+    listed: past it the value holds, ``holds``); ``capped`` when ``_TAB_CYCLES`` stopped it.
+    """
+
+    def __init__(self, p, m, limit, built):
+        num, den = _decimal_ratio(m)
+        one = 1 << _FRAC
+        n_max = _TAB_CYCLES if limit is None else min(limit, _TAB_CYCLES)
+        length, start, top = _fixed(p), 0, built << _FRAC
+        self.whole, self.frac, self.ceil, self.fstart, self.length = [], [], [], [], []
+        while start <= top and len(self.whole) < n_max:
+            w = start >> _FRAC
+            r = start - (w << _FRAC)
+            self.whole.append(w)
+            self.frac.append(r / one)
+            self.ceil.append(w + (r != 0))
+            self.fstart.append(start / one)
+            self.length.append(length / one)
+            start, length = start + length, (length * num) // den
+        self.built = built
+        self.holds = limit is not None and len(self.whole) == limit
+        self.capped = not self.holds and len(self.whole) == _TAB_CYCLES
+        self.reach = math.inf if self.holds else -(-start >> _FRAC)
+        self._arrays = {}
+
+    def arrays(self, hi):
+        """NumPy (ceil, whole, frac, fstart, length) of the cycles whose first integer step is <= hi."""
+        n = bisect.bisect_right(self.ceil, hi)
+        a = self._arrays.get(n)
+        if a is None:
+            a = self._arrays[n] = (
+                np.asarray(self.ceil[:n], dtype=np.int64),
+                np.asarray(self.whole[:n], dtype=np.int64),
+                np.asarray(self.frac[:n]),
+                np.asarray(self.fstart[:n]),
+                np.asarray(self.length[:n]),
+            )
+        return a
+
+
+def cycle_start(period, period_mult, c):
+    """The step where cycle ``c`` starts: ``period * (period_mult**c - 1) / (period_mult - 1)``.
+
+    An int for an integer ``period_mult`` (and an int ``period``); for a float one, the exact value
+    in fixed point (to 2**-60 of a cycle's length) rounded to the nearest float, ``inf`` past the
+    float range.
+    """
+    m = period_mult
+    if m == 1:
+        return period * c
+    if isinstance(m, int):
+        return period * ((m**c - 1) // (m - 1))
+    m = float(m)
+    if c * math.log2(m) > 1100:
+        return math.inf
+    num, den = _decimal_ratio(m)
+    one = 1 << _FRAC
+    r, b, e = one, (num << _FRAC) // den, c
+    while e:  # m**c by squaring, each product truncated to _FRAC bits
+        if e & 1:
+            r = (r * b) >> _FRAC
+        b, e = (b * b) >> _FRAC, e >> 1
+    try:
+        pn, pd = period.as_integer_ratio()
+        return (pn * (r - one) * den // (pd * (num - den))) / one
+    except OverflowError:
+        return math.inf
+
+
+def _closed_index(p, m, limit, k, xp):
+    """(cycle index, step within the cycle, cycle length) past the table, from the closed form
+    ``start_c = p * expm1(c * log1p(m - 1)) / (m - 1)`` in the steps' float type. A start in one
+    float is good to its own ulp, so a cycle's clock is good to about 2**-53 / (m - 1) of its length."""
+    if xp.name == "python":
+        log1p, expm1, exp = math.log1p, math.expm1, math.exp
+    elif xp.name == "numpy":
+        log1p, expm1, exp = np.log1p, np.expm1, np.exp
+    else:
+        import jax.numpy as jnp
+
+        log1p, expm1, exp = jnp.log1p, jnp.expm1, jnp.exp
+    p, u = float(p), m - 1.0
+    lg = math.log1p(u)
+    if limit is not None:
+        end = cycle_start(p, m, limit)
+        if end != math.inf:
+            k = xp.minimum(k, end)
+
+    def start(c):
+        return p * expm1(c * lg) / u
+
+    c = xp.maximum(xp.floor(log1p(k * (u / p)) / lg), 0)
+    c = xp.where(start(c) > k, c - 1, c)
+    c = xp.where(start(c + 1) <= k, c + 1, c)
+    if limit is not None:
+        c = xp.minimum(c, limit - 1)
+    return c, k - start(c), p * exp(c * lg)
+
+
+def _traced(k):
+    import jax
+
+    return isinstance(k, jax.core.Tracer)
+
+
+def _float_dtype(xp):
+    if xp.name == "numpy":
+        return np.float64
+    import jax.numpy as jnp
+
+    return jnp.result_type(float)
+
+
+def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule:
+    r"""Restarts ``schedule`` every cycle; cycle ``c`` lasts ``period * period_mult**c`` steps.
+
+    Within cycle ``c`` (starting at step ``start_c``) the value is
+
+    .. math:: d^{c} \cdot f\!\left((k - \mathrm{start}_c) \cdot \frac{P}{P_c}\right), \qquad P_c = P\, m^{c}
+
+    so with ``period_mult=1`` it is ``schedule(k - start_c)``, and with a cosine of ``period``
+    steps it is SGDR with ``T_mult``. After ``limit`` cycles the value holds where the last cycle
+    ended. For an integer ``period_mult`` the cycle index is found exactly, in integers.
+
+    Args:
+        schedule: one cycle's schedule, written for ``period`` steps.
+        period: the first cycle's length (> 0).
+        period_mult: growth of each cycle's length (>= 1; an int or a float). A float is taken
+            as the decimal it prints as: ``1.1`` is exactly 11/10, so ``period=10`` restarts at
+            10, 21, 33.1, ... with the second restart at step 21 exactly.
+        decay: factor applied per completed cycle.
+        limit: number of cycles, or ``None`` for no end.
+
+    Reference: Loshchilov & Hutter, *SGDR: Stochastic Gradient Descent with Warm Restarts*,
+    https://arxiv.org/abs/1608.03983.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.cycle(lrsched.linear(1.0, 0.0, 10), 10, period_mult=2)
+        >>> s(0), s(5), s(10), s(20), s(30)
+        (1.0, 0.5, 1.0, 0.5, 1.0)
+    """
+    V.schedule("schedule", schedule)
+    period = V.steps("period", period, positive=True)
+    if isinstance(period_mult, bool) or not isinstance(period_mult, numbers.Real):
+        raise TypeError(f"period_mult={V.show(period_mult)}: expected a number >= 1")
+    if isinstance(period_mult, numbers.Integral) or float(period_mult).is_integer():
+        period_mult = int(float(period_mult)) if not isinstance(period_mult, numbers.Integral) else int(period_mult)
+    else:
+        period_mult = float(period_mult)
+        if not math.isfinite(period_mult):
+            raise ValueError(f"period_mult={V.show(period_mult)}: must be finite")
+    if period_mult < 1:
+        raise ValueError(f"period_mult={V.show(period_mult)}: must be >= 1")
+    if period_mult >= 2**63:  # two cycles already pass every int64 step; float tables stay finite
+        raise ValueError(f"period_mult={period_mult:.6g}: must be < 2**63")
+    decay = V.value("decay", decay)
+    if V.is_plain(decay) and decay == 1.0:
+        decay = None
+    if limit is not None:
+        limit = V.steps("limit", limit, positive=True, allow_float=False)
+    return Cycle._make(schedule=schedule, decay=decay, period=period, period_mult=period_mult, limit=limit)
+
+
+register_node(Cycle, cycle)
