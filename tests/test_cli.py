@@ -260,6 +260,12 @@ def test_demo(tmp_path, capsys):
     _, _lr, ox, th = row.split()
     assert float(ox) == pytest.approx(float(th), rel=1e-3)
     assert "max |lr - schedule(k)| over all updates: 0.0e+00" in text
+    # the peak is the range test's suggestion, and the schedule trained with is built on it
+    m = re.search(r"steepest descent at lr ([\d.e+-]+), the peak below", text)
+    assert m, text
+    peak = float(m.group(1))
+    assert 1e-5 < peak < 10.0
+    assert f"schedule: warmup(cosine({peak!r}, " in text
     for who in ("lrsched schedule(k)", "optax schedule, eager", "optax schedule, jit", "optax, jit over jnp.arange"):
         assert who in text
 

@@ -122,6 +122,29 @@ def _train_optax(s, data, steps):
     return [float(v) for v in losses], acc
 
 
+def _demo_peak(data) -> float:
+    """The peak from a range test (lrsched.optax.lr_find) on the same model and data."""
+    import jax.numpy as jnp
+    import optax
+
+    from ..optax import lr_find
+
+    xtr, ytr = jnp.asarray(data[0]), jnp.asarray(data[1])
+
+    def loss_fn(p, batch):
+        x, y = batch
+        return optax.softmax_cross_entropy_with_integer_labels(x @ p[0] + p[1][None, :], y).mean()
+
+    p0 = (jnp.zeros((64, 10)), jnp.zeros(10))
+    result = lr_find(loss_fn, p0, optax.adam, [(xtr, ytr)], start_lr=1e-5, end_lr=10.0, num_steps=100, verbose=False)
+    peak = float(f"{result.suggestion:.3g}")  # three digits are plenty for a peak, and read better
+    print(
+        f"  range test (lrsched.optax.lr_find, {len(result.lrs)} updates, lr 1e-05 -> 10): "
+        f"steepest descent at lr {peak:.3g}, the peak below"
+    )
+    return peak
+
+
 def _demo_train(steps=300) -> None:
     import lrsched
 
@@ -130,7 +153,8 @@ def _demo_train(steps=300) -> None:
     except ImportError:
         print("  (scikit-learn is not installed: no training run)")
         return
-    s = lrsched.warmup_cosine(0.05, steps, 30, end=1e-4)
+    peak = _demo_peak(data)
+    s = lrsched.warmup_cosine(peak, steps, 30, end=peak / 1000)
     print(f"  softmax regression on scikit-learn digits (1437 train / 360 test), Adam, {steps} full-batch updates")
     print(f"  schedule: {s!r}")
     ox, ox_acc = _train_optax(s, data, steps)
