@@ -17,6 +17,7 @@ from ._evaluate import evaluate as evaluate
 from ._evaluate import stack as stack
 from ._fn import fn as fn
 from ._fn import register as register
+from ._inspect import boundaries as boundaries
 from ._plateau import Plateau as Plateau
 from ._plateau import PlateauState as PlateauState
 from ._plot import plot as plot
@@ -49,6 +50,7 @@ __all__ = [
     "Plateau",
     "PlateauState",
     "Schedule",
+    "boundaries",
     "chain",
     "clip",
     "constant",

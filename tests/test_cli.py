@@ -122,7 +122,8 @@ def test_peer_recipe_name(capsys):
     assert main(["show", "torch.step_lr", "--set", "step_size=10", "--set", "gamma=0.5", "-n", "30"]) == 0
     rows = table(capsys.readouterr().out)
     assert rows[0] == (1.0, "start, max")
-    assert rows[20] == (0.25, "min")  # the first step at the lowest value
+    assert rows[10] == (0.5, "phase")  # each decay begins a phase
+    assert rows[20] == (0.25, "phase, min")  # the first step at the lowest value
     assert rows[29] == (0.25, "end")
 
 

@@ -39,7 +39,8 @@ def sparkline(values, width: int = 64) -> str:
 def key_points(s, num_steps: int, start: int = 0, *, max_boundaries: int = 20):
     """(rows, values, boundaries): rows are ``(step, value, notes)`` for the first and last step,
     each phase boundary, the minimum and the maximum; ``boundaries`` is None when there are too many."""
-    from .._plot import _values, phase_boundaries
+    from .._inspect import phase_boundaries
+    from .._plot import _values
 
     y = _values(s, num_steps, start)
     stop = start + num_steps
