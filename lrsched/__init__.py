@@ -14,7 +14,6 @@ from ._combinators import shift as shift
 from ._combinators import warmup as warmup
 from ._cycle import cycle as cycle
 from ._evaluate import evaluate as evaluate
-from ._evaluate import stack as stack
 from ._fn import fn as fn
 from ._fn import register as register
 from ._inspect import boundaries as boundaries
@@ -41,6 +40,7 @@ from ._recipes import wsd as wsd
 from ._schedule import Schedule as Schedule
 from ._serialize import from_dict as from_dict
 from ._serialize import to_dict as to_dict
+from ._stack import stack as stack
 from ._warps import decay_count as _decay_count  # noqa: F401  (timm's warps: their configs load here)
 from ._warps import k_decay as _k_decay  # noqa: F401
 

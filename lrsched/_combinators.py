@@ -350,6 +350,7 @@ def _operand(name, x):
     if (isinstance(x, numbers.Real) and not isinstance(x, bool)) or type(x).__module__.startswith("jax"):
         with V.renamed(value=name):  # the operand is the caller's argument, not constant's value
             return constant(x)
+    V.not_a_batch(name, x)
     raise TypeError(f"{name}={V.show(x)}: expected a Schedule or a real number")
 
 

@@ -12,102 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
 import numpy as np
 
 from . import _validate as V
 from ._backend import JX, NP
 from ._dense import _TABLES, _step_hi, _x64, dense, layout
-from ._schedule import Schedule, register_node
-
-
-# --------------------------------------------------------------------------------------------
-# stack: a batch of schedules of one structure
-# --------------------------------------------------------------------------------------------
-class Stack(Schedule):
-    """A batch of schedules of one structure; leaves carry a leading batch axis."""
-
-    _children = ("schedule",)
-    _static = ("size",)
-    _kind = "stack"
-
-    def _eval(self, k, xp):
-        import jax
-        import jax.numpy as jnp
-
-        k = jnp.asarray(k)
-
-        def one(c):
-            return jnp.broadcast_to(jnp.asarray(c._eval(k, JX), dtype=jnp.result_type(float)), k.shape)
-
-        return jax.vmap(one)(self.schedule)
-
-    def __call__(self, k):
-        import jax.numpy as jnp
-
-        if isinstance(k, (bool, np.bool_)) or (hasattr(k, "dtype") and np.dtype(k.dtype).kind not in "iuf"):
-            raise TypeError(f"step={V.show(k)}: expected an integer or float step")
-        if type(k) in (int, float) and not k >= 0:
-            raise ValueError(f"step={V.show(k)}: must be >= 0")
-        return self._eval(jnp.maximum(jnp.asarray(k), 0), JX)
-
-    def _args(self):
-        import jax
-
-        return {
-            "schedules": [jax.tree_util.tree_map(lambda x, i=i: float(x[i]), self.schedule) for i in range(self.size)]
-        }
-
-    def _repr_call(self):
-        return "stack", self._args()
-
-
-def stack(schedules) -> Schedule:
-    """Schedules of one structure as one batched schedule (leaves gain a leading axis).
-
-    Calling it, or :func:`evaluate` on it, gives a leading batch axis; the batch axis can be
-    sharded across devices with ``jax.sharding``.
-
-    Args:
-        schedules: a non-empty list of schedules with the same structure (same types, steps and
-            shapes; different float values).
-
-    Example:
-        >>> import lrsched
-        >>> b = lrsched.stack([lrsched.warmup_cosine(p, 100, 10) for p in (1.0, 2.0)])
-        >>> lrsched.evaluate(b, 3, start=9).shape
-        (2, 3)
-    """
-    import jax
-    import jax.numpy as jnp
-
-    if isinstance(schedules, Schedule) or not isinstance(schedules, (list, tuple)) or not schedules:
-        raise TypeError(f"schedules={V.show(schedules)}: expected a non-empty list of schedules")
-    for i, s in enumerate(schedules):
-        V.schedule(f"schedules[{i}]", s)
-    first: Any = jax.tree_util.tree_structure(schedules[0])
-    for i, s in enumerate(schedules[1:], 1):
-        if jax.tree_util.tree_structure(s) != first:
-            raise ValueError(
-                f"schedules[{i}]={V.show(s)}: has a different structure from schedules[0]={V.show(schedules[0])}"
-            )
-    dtype = jnp.result_type(float)
-
-    def batch(*xs):
-        if all(type(x) is float for x in xs):  # one array through NumPy: XLA compiles a stack of N in O(N) or worse
-            return jnp.asarray(np.asarray(xs, dtype=np.float64), dtype=dtype)
-        return jnp.stack([jnp.asarray(x, dtype=dtype) for x in xs])
-
-    batched = jax.tree_util.tree_map(batch, *schedules)
-    return Stack._make(schedule=batched, size=len(schedules))
-
-
-def _stack_from_dict(schedules):
-    return stack(schedules)
-
-
-register_node(Stack, _stack_from_dict)
+from ._schedule import Schedule
+from ._stack import Stack
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +180,8 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         >>> lrsched.evaluate(s, 3, start=8, backend="numpy")
         array([0.8, 0.9, 1. ])
     """
-    V.schedule("schedule", schedule)
+    if not isinstance(schedule, Stack):
+        V.schedule("schedule", schedule)
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     V.choice("backend", backend, ("jax", "numpy"))

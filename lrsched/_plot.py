@@ -13,8 +13,12 @@ from ._schedule import Schedule
 
 
 def _items(schedules):
+    from ._stack import Stack
+
     if isinstance(schedules, Schedule):
         return [(None, schedules)]
+    if isinstance(schedules, Stack):  # a batch: one curve per member, labelled by its index
+        return [(f"[{i}]", s) for i, s in enumerate(schedules.schedules)]
     if isinstance(schedules, Mapping):
         if not schedules:
             raise ValueError("schedules={}: needs at least one schedule")
@@ -25,16 +29,14 @@ def _items(schedules):
             V.schedule(f"schedules[{label!r}]", s)
             items.append((label, s))
         return items
-    raise TypeError(f"schedules={V.show(schedules)}: expected a Schedule or a dict label -> Schedule")
+    raise TypeError(f"schedules={V.show(schedules)}: expected a Schedule, a batch or a dict label -> Schedule")
 
 
 def _values(s: Schedule, num_steps: int, start: int):
     import numpy as np
 
-    from ._evaluate import Stack, evaluate
+    from ._evaluate import evaluate
 
-    if isinstance(s, Stack):
-        raise TypeError(f"schedules={V.show(s)}: a stacked schedule; plot its members as a dict label -> schedule")
     if s._plain:
         return evaluate(s, num_steps, start=start, backend="numpy")
     return np.asarray(evaluate(s, num_steps, start=start, backend="jax"), dtype=np.float64)

@@ -110,6 +110,10 @@ def to_dict(schedule: Schedule) -> dict:
         >>> lrsched.from_dict(json.loads(json.dumps(d))) == s
         True
     """
+    from ._stack import Stack
+
+    if isinstance(schedule, Stack):  # a batch: its members, as they were given
+        return {"type": "stack", "schedules": [_encode_node(m) for m in schedule.schedules]}
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule={V.show(schedule)}: expected an lrsched.Schedule")
     return _encode_node(schedule)

@@ -206,5 +206,17 @@ def schedule(name: str, v):
     from ._schedule import Schedule
 
     if not isinstance(v, Schedule):
+        not_a_batch(name, v)
         raise TypeError(f"{name}={show(v)}: expected an lrsched.Schedule, got {type(v).__name__}")
     return v
+
+
+def not_a_batch(name: str, v) -> None:
+    """Refuse a batch from ``lrsched.stack`` where a schedule is needed, saying what to do instead."""
+    from ._stack import Stack
+
+    if isinstance(v, Stack):
+        raise TypeError(
+            f"{name}=<a batch of {v.size} schedules>: a batch from lrsched.stack is not a schedule; "
+            "compose the schedules first, then stack them"
+        )

@@ -180,10 +180,15 @@ def test_bad_arguments(args, kwargs, err, match):
         lrsched.plot(*args, **kwargs)
 
 
-def test_stack_is_refused(ax):
-    b = lrsched.stack([lrsched.constant(1.0), lrsched.constant(2.0)])
-    with pytest.raises(TypeError, match="stacked"):
-        lrsched.plot(b, 10, ax=ax)
+def test_a_batch_is_one_curve_per_member(ax):
+    # the contract: plot takes a batch from lrsched.stack, each member drawn as it would be alone
+    members = [lrsched.linear(1.0, 0.0, 10), lrsched.linear(2.0, 0.0, 10)]
+    lrsched.plot(lrsched.stack(members), 11, ax=ax)
+    lines = curves(ax)
+    assert [line.get_label() for line in lines] == ["[0]", "[1]"]
+    for line, peak in zip(lines, (1.0, 2.0)):
+        assert np.allclose(line.get_ydata(), [peak * (1 - k / 10) for k in range(11)])
+    assert marks(ax) == [10.0, 10.0]
 
 
 def test_import_lrsched_does_not_import_matplotlib():
