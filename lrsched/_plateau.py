@@ -8,7 +8,9 @@ Python numbers (and anything ``float()`` accepts, such as a 0-d torch tensor), a
 One update follows the order of the classic rule (``ReduceLROnPlateau.step`` in
 ``torch/optim/lr_scheduler.py``): compare the metric with the best so far, count a bad step or
 reset the count, spend one step of cooldown (which also clears the count), and reduce when the
-count of bad steps exceeds ``patience``.
+count of bad steps exceeds ``patience``. With ``ignore_first=n`` the first ``n`` metrics (those
+seen during a warmup) change nothing but the count of metrics seen, as timm's
+``PlateauLRScheduler`` skips the epochs of its warmup.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class PlateauState(NamedTuple):
         cooldown_left: updates of cooldown still to go after the last reduction.
         level: the reduced value itself, starting at the plateau's ``base``; with the default
             ``base=1.0`` it equals ``scale``.
+        seen: the metrics seen so far, counted up to the plateau's ``ignore_first`` (the ones
+            it ignored); 0 when nothing is ignored.
     """
 
     scale: Any
@@ -45,6 +49,23 @@ class PlateauState(NamedTuple):
     num_bad: Any
     cooldown_left: Any
     level: Any
+    seen: Any = 0
+
+
+class _PyOps:
+    """The operations of the plateau rule on Python numbers (branches evaluated eagerly)."""
+
+    abs = staticmethod(abs)
+    isfinite = staticmethod(math.isfinite)
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def where(c, x, y):
+        return x if c else y
+
+    @staticmethod
+    def logical_not(c):
+        return not c
 
 
 def _is_jax(x) -> bool:
@@ -122,10 +143,11 @@ def state_from_data(data, where: str) -> PlateauState:
     """A :class:`PlateauState` from saved data (a dict of its fields), each field checked.
 
     ``scale`` is in ``[0, 1]``, ``level`` finite and >= 0, ``best`` a number (``±inf`` before
-    the first metric, never NaN), ``num_bad`` and ``cooldown_left`` ints >= 0.
+    the first metric, never NaN), ``num_bad``, ``cooldown_left`` and ``seen`` ints >= 0; data
+    saved before ``seen`` existed (without it) reads as ``seen=0``.
     """
     names = PlateauState._fields
-    if not isinstance(data, dict) or set(data) != set(names):
+    if not isinstance(data, dict) or set(data) - {"seen"} != set(names) - {"seen"}:
         raise ValueError(f"{where}={V.show(data)}: expected the fields {list(names)}")
     return PlateauState(
         scale=_real(f"{where}.scale", data["scale"], lo=0.0, hi=1.0),
@@ -133,6 +155,7 @@ def state_from_data(data, where: str) -> PlateauState:
         num_bad=_count(f"{where}.num_bad", data["num_bad"]),
         cooldown_left=_count(f"{where}.cooldown_left", data["cooldown_left"]),
         level=_real(f"{where}.level", data["level"], lo=0.0),
+        seen=_count(f"{where}.seen", data.get("seen", 0)),
     )
 
 
@@ -160,6 +183,9 @@ class Plateau:
         threshold_mode: ``"rel"`` (a fraction of ``|best|``) or ``"abs"``.
         cooldown: updates to wait after a reduction before counting bad updates again.
         min_scale: the floor of the level (with ``base=1.0``, the smallest scale), >= 0.
+        ignore_first: how many metrics to ignore at the start (an int >= 0): the first
+            ``ignore_first`` updates, those of a warmup, set neither the best value nor the bad
+            count nor the cooldown; the state only counts them in ``seen``.
         rule: ``"sign_aware"`` (the rule above) or ``"torch"``: PyTorch's relative comparison,
             ``metric < best * (1 - threshold)`` (``best * (1 + threshold)`` for ``"max"``),
             which is not sign-aware (with a negative best it accepts a slightly worse metric).
@@ -194,6 +220,7 @@ class Plateau:
     threshold_mode: str = "rel"
     cooldown: int = 0
     min_scale: float = 0.0
+    ignore_first: int = 0
     rule: str = "sign_aware"
     eps: float = 0.0
     base: float = 1.0
@@ -207,6 +234,7 @@ class Plateau:
             "threshold_mode": _choice("threshold_mode", self.threshold_mode, _THRESHOLD_MODES),
             "cooldown": _count("cooldown", self.cooldown),
             "min_scale": _real("min_scale", self.min_scale, lo=0.0),
+            "ignore_first": _count("ignore_first", self.ignore_first),
             "rule": _choice("rule", self.rule, _RULES),
             "eps": _real("eps", self.eps, lo=0.0),
             "base": _real("base", self.base, lo=0.0, lo_open=True),
@@ -221,10 +249,10 @@ class Plateau:
         Example:
             >>> import lrsched
             >>> lrsched.Plateau().init()
-            PlateauState(scale=1.0, best=inf, num_bad=0, cooldown_left=0, level=1.0)
+            PlateauState(scale=1.0, best=inf, num_bad=0, cooldown_left=0, level=1.0, seen=0)
         """
         worst = math.inf if self.mode == "min" else -math.inf
-        return PlateauState(scale=1.0, best=worst, num_bad=0, cooldown_left=0, level=self.base)
+        return PlateauState(scale=1.0, best=worst, num_bad=0, cooldown_left=0, level=self.base, seen=0)
 
     def _margin(self, best, xp_abs, xp_where, xp_isfinite):
         """``best`` moved by the threshold, in the direction an improvement has to go."""
@@ -258,60 +286,51 @@ class Plateau:
         """
         if _is_jax(metric) or any(_is_jax(x) for x in state):
             return self._update_jax(state, metric)
-        a = _metric(metric)
-        scale, best, num_bad, cooldown_left, level = state
-        thr = self._margin(best, abs, lambda c, x, y: x if c else y, math.isfinite)
+        return self._rule(_PyOps, PlateauState(*state), _metric(metric))
+
+    def _rule(self, xp, state, a):
+        """One update of ``state`` by the metric ``a``, written once for ``xp``: the Python
+        operations (:class:`_PyOps`) or ``jax.numpy``; both branches of a choice are computed."""
+        scale, best, num_bad, cooldown_left, level, seen = state
+        lower = self.mode == "min"
+        thr = self._margin(best, xp.abs, xp.where, xp.isfinite)
         if self.rule == "sklearn":
-            better = not ((a > thr) if self.mode == "min" else (a < thr))
-            if (a < best) if self.mode == "min" else (a > best):
-                best = a
-            num_bad = 0 if better else num_bad + 1
-        elif (a < thr) if self.mode == "min" else (a > thr):
-            best, num_bad = a, 0
+            better = xp.logical_not(a > thr if lower else a < thr)
+            new_best = xp.where(a < best if lower else a > best, a, best)
         else:
-            num_bad += 1
-        if cooldown_left > 0:
-            cooldown_left -= 1
-            num_bad = 0
-        if num_bad > self.patience:
-            new = max(level * self.factor, self.min_scale)
-            if level - new > self.eps:
-                level = new
-                scale = level / self.base
-            cooldown_left, num_bad = self.cooldown, 0
-        return PlateauState(scale, best, num_bad, cooldown_left, level)
+            better = a < thr if lower else a > thr
+            new_best = xp.where(better, a, best)
+        bad = xp.where(better, 0, num_bad + 1)
+        cooling = cooldown_left > 0
+        left = xp.where(cooling, cooldown_left - 1, cooldown_left)
+        bad = xp.where(cooling, 0, bad)
+        reduce = bad > self.patience
+        lowered = xp.maximum(level * self.factor, self.min_scale)
+        change = reduce & (level - lowered > self.eps)
+        new_level = xp.where(change, lowered, level)
+        new_scale = xp.where(change, new_level / self.base, scale)
+        left = xp.where(reduce, self.cooldown, left)
+        bad = xp.where(reduce, 0, bad)
+        skip = seen < self.ignore_first
+        return PlateauState(
+            scale=xp.where(skip, scale, new_scale),
+            best=xp.where(skip, best, new_best),
+            num_bad=xp.where(skip, num_bad, bad),
+            cooldown_left=xp.where(skip, cooldown_left, left),
+            level=xp.where(skip, level, new_level),
+            seen=xp.where(skip, seen + 1, seen),
+        )
 
     def _update_jax(self, state, metric):
         import jax.numpy as jnp
 
-        ftype = jnp.result_type(float)
         a = _jax_metric(metric)
         if not jnp.issubdtype(a.dtype, jnp.floating):
-            a = a.astype(ftype)
-        fields = [jnp.asarray(x) for x in state]
-        dtypes = [x.dtype for x in fields]
-        scale, best, num_bad, cooldown_left, level = fields
-        thr = self._margin(best, jnp.abs, jnp.where, jnp.isfinite)
-        if self.rule == "sklearn":
-            better = ~(a > thr) if self.mode == "min" else ~(a < thr)
-            best = jnp.where(a < best if self.mode == "min" else a > best, a, best)
-        else:
-            better = a < thr if self.mode == "min" else a > thr
-            best = jnp.where(better, a, best)
-        num_bad = jnp.where(better, 0, num_bad + 1)
-        cooling = cooldown_left > 0
-        cooldown_left = jnp.where(cooling, cooldown_left - 1, cooldown_left)
-        num_bad = jnp.where(cooling, 0, num_bad)
-        reduce = num_bad > self.patience
-        new = jnp.maximum(level * self.factor, self.min_scale)
-        change = reduce & (level - new > self.eps)
-        level = jnp.where(change, new, level)
-        scale = jnp.where(change, level / self.base, scale)
-        cooldown_left = jnp.where(reduce, self.cooldown, cooldown_left)
-        num_bad = jnp.where(reduce, 0, num_bad)
+            a = a.astype(jnp.result_type(float))
+        fields = [jnp.asarray(x) for x in PlateauState(*state)]
+        out = self._rule(jnp, PlateauState(*fields), a)
         # each field keeps its dtype, so the state is a stable lax.scan / jit carry
-        out = (scale, best, num_bad, cooldown_left, level)
-        return PlateauState(*(x.astype(d) for x, d in zip(out, dtypes)))
+        return PlateauState(*(x.astype(f.dtype) for x, f in zip(out, fields)))
 
     def apply(self, state: PlateauState, value):
         """``value`` under the plateau: ``value * state.scale``.

@@ -14,69 +14,11 @@ except ImportError as e:  # the adapter is an optional extra
     raise ImportError(f"lrsched.torch needs PyTorch: pip install 'lrsched[torch]' ({e})") from e
 
 from . import _validate as V
-from ._fn import identities
 from ._plateau import Plateau, PlateauState, state_from_data
 from ._schedule import Schedule
-from ._serialize import to_dict
+from ._torch_groups import _BETAS, _check_entry, _float, _Group, _initial, _per_group, _put, _read, _schedule_entry
 
-_STATE_FIELDS = {"scale": float, "best": float, "num_bad": int, "cooldown_left": int, "level": float}
-_BETAS = {"beta1": 0, "beta2": 1}
-
-
-def _per_group(name, spec, groups, cls, *, allow_single=True):
-    """One entry (an instance of ``cls`` or None) per param group, from one, a list or a dict."""
-    n = len(groups)
-    if isinstance(spec, cls):
-        return [spec] * n
-    if isinstance(spec, (list, tuple)):
-        if len(spec) != n:
-            raise ValueError(f"{name}: a list of {len(spec)} entries for {n} param groups")
-        out = list(spec)
-    elif isinstance(spec, dict):
-        out = [None] * n
-        names = {g.get("name"): i for i, g in enumerate(groups) if isinstance(g.get("name"), str)}
-        for key, v in spec.items():
-            if isinstance(key, bool) or not isinstance(key, (int, str)):
-                raise TypeError(f"{name}[{V.show(key)}]: keys are param group indices or names")
-            if isinstance(key, int):
-                if not 0 <= key < n:
-                    raise ValueError(f"{name}[{V.show(key)}]: no param group {key} (the optimizer has {n})")
-                i = key
-            else:
-                if key not in names:
-                    known = ", ".join(repr(k) for k in names) or "none"
-                    raise ValueError(f"{name}[{V.show(key)}]: no param group with that name (names: {known})")
-                i = names[key]
-            if out[i] is not None:
-                raise ValueError(f"{name}[{V.show(key)}]: param group {i} is given twice")
-            out[i] = v
-    else:
-        what = cls.__name__
-        raise TypeError(f"{name}={V.show(spec)}: expected a {what}, a list of them or a dict keyed by param group")
-    for i, v in enumerate(out):
-        if v is not None and not isinstance(v, cls):
-            raise TypeError(f"{name} for param group {i}: expected a {cls.__name__} or None, got {type(v).__name__}")
-    return out
-
-
-def _read(group, key):
-    if key in _BETAS:
-        return group["betas"][_BETAS[key]]
-    return group[key]
-
-
-def _float(v) -> float:
-    return float(v.item()) if isinstance(v, torch.Tensor) else float(v)
-
-
-def _schedule_entry(s):
-    if s is None:
-        return None
-    try:
-        return to_dict(s)
-    except (TypeError, ValueError):  # not data (an unregistered fn): its repr and its functions' identities
-        ids = identities(s)
-        return f"{s!r} [{', '.join(ids)}]" if ids else repr(s)
+_STATE_FIELDS = {"scale": float, "best": float, "num_bad": int, "cooldown_left": int, "level": float, "seen": int}
 
 
 class ScheduleLR(LRScheduler):
@@ -103,9 +45,19 @@ class ScheduleLR(LRScheduler):
         plateau: a :class:`~lrsched.Plateau` fed by ``step(metric)``; the written value is
             ``plateau.apply(state, value)``, that is ``value * state.scale``. One plateau
             (one state) for all groups, or a list/dict per group like ``schedule``.
+        also: other entries of the groups to drive with the same step, one scheduler for all:
+            a dict such as ``{"momentum": schedule}``, each schedule given as ``schedule`` is
+            (one for all groups, a list, or a dict keyed by group). ``relative`` applies to them
+            (their initial values are kept as ``"initial_<entry>"``), the plateau does not;
+            ``get_last_lr()`` reports ``key`` alone.
         last_step: the last update already done, for resuming (``-1``: a fresh start). With
             ``relative=True`` a resume needs the initial values in the groups (load the
             optimizer's state first).
+
+    Param groups the optimizer gets later (``add_param_group``) are taken in at the next
+    ``step()``: they follow a schedule given for all groups (scaled by their own value with
+    ``relative=True``); with per-group schedules, name theirs with :meth:`add_group`. The
+    plateaus' states are :attr:`plateau_states`.
 
     Example:
         >>> import torch, lrsched
@@ -121,7 +73,7 @@ class ScheduleLR(LRScheduler):
         (10, [0.1])
     """
 
-    def __init__(self, optimizer, schedule, *, key="lr", relative=False, plateau=None, last_step=-1):
+    def __init__(self, optimizer, schedule, *, key="lr", relative=False, plateau=None, also=None, last_step=-1):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer={V.show(optimizer)}: expected a torch.optim.Optimizer")
         if not isinstance(key, str):
@@ -133,61 +85,135 @@ class ScheduleLR(LRScheduler):
         last_step = int(last_step)
         if last_step < -1:
             raise ValueError(f"last_step={V.show(last_step)}: must be >= -1")
+        if also is None:
+            also = {}
+        if not isinstance(also, dict):
+            raise TypeError(f"also={V.show(also)}: expected a dict of group entry -> schedule")
+        for k in also:
+            if not isinstance(k, str):
+                raise TypeError(f"also[{V.show(k)}]: keys are param group entries (strings)")
+            if k == key:
+                raise ValueError(f"also[{V.show(k)}]: that is key={V.show(key)} itself, driven by schedule")
         self.optimizer = optimizer
-        groups = optimizer.param_groups
-        self._schedules = _per_group("schedule", schedule, groups, Schedule)
         self.key = key
         self.relative = relative
-        for i, (g, s) in enumerate(zip(groups, self._schedules)):
-            if s is None:
-                continue
-            if key in _BETAS:
-                b = g.get("betas")
-                if not isinstance(b, (tuple, list)) or len(b) != 2:
-                    raise ValueError(f"key={V.show(key)}: param group {i} has no two-value 'betas' entry")
-            elif key not in g:
-                raise ValueError(
-                    f"key={V.show(key)}: param group {i} has no such entry (it has {', '.join(map(str, g))})"
-                )
-            elif not isinstance(g[key], (numbers.Real, torch.Tensor)) or isinstance(g[key], bool):
-                raise TypeError(f"key={V.show(key)}: param group {i} holds {V.show(g[key])}, not a float")
-
-        # The initial values, as PyTorch keeps "initial_lr": set when absent on a fresh start.
-        init_key = "initial_lr" if key == "lr" else f"initial_{key}"
-        base: list[Any] = []
-        for i, (g, s) in enumerate(zip(groups, self._schedules)):
-            if key == "lr" or (relative and s is not None):
-                if init_key not in g:
-                    if last_step != -1 and relative and s is not None:
-                        raise ValueError(
-                            f"last_step={last_step}: resuming with relative=True needs {V.show(init_key)} in "
-                            f"param group {i} (load the optimizer's state first)"
-                        )
-                    v = _read(g, key)
-                    g[init_key] = v.clone() if isinstance(v, torch.Tensor) else v
-                base.append(_float(g[init_key]))
-            else:
-                base.append(None)
-        self.base_lrs = base
-
+        self._init_step = last_step
+        groups = optimizer.param_groups
+        # what groups added to the optimizer later follow: a schedule (plateau) given for all
+        self._shared = schedule if isinstance(schedule, Schedule) else None
+        self._shared_also = {k: v for k, v in also.items() if isinstance(v, Schedule)}
+        self._shared_plateau = isinstance(plateau, Plateau)
+        self._pending: list[tuple[Schedule | None, dict, Plateau | None]] = []
+        schedules = _per_group("schedule", schedule, groups, Schedule)
+        also_per = {k: _per_group(f"also[{k!r}]", v, groups, Schedule) for k, v in also.items()}
         self._plateaus: list[Plateau] = []
-        self._plateau_index = [-1] * len(groups)
-        if plateau is not None:
-            if isinstance(plateau, Plateau):
-                self._plateaus = [plateau]
-                self._plateau_index = [0 if s is not None else -1 for s in self._schedules]
-            else:
-                per = _per_group("plateau", plateau, groups, Plateau)
-                for i, p in enumerate(per):
-                    if p is not None:
-                        self._plateau_index[i] = len(self._plateaus)
-                        self._plateaus.append(p)
+        if plateau is None:
+            plateaus: list[Plateau | None] = [None] * len(groups)
+        elif isinstance(plateau, Plateau):
+            self._plateaus = [plateau]
+            plateaus = [None] * len(groups)
+        else:
+            plateaus = _per_group("plateau", plateau, groups, Plateau)
+        self._groups: list[_Group] = []
+        for i, g in enumerate(groups):
+            self._groups.append(self._group(i, g, schedules[i], {k: v[i] for k, v in also_per.items()}, plateaus[i]))
         self._states: list[PlateauState] = [p.init() for p in self._plateaus]
-
         self._last_lr: list[Any] = []
         self._step_count = 1  # as after PyTorch's initial step
         self.last_epoch = last_step + 1
         self._write()
+
+    def _group(self, i, g, s, also, plateau) -> _Group:
+        """The record of param group ``i``: its entries checked, its initial values kept."""
+        if s is not None:
+            _check_entry(g, i, self.key)
+        for k, a in also.items():
+            if a is not None:
+                _check_entry(g, i, k, f"also[{k!r}]")
+        rel, start = self.relative, self._init_step
+        keep = self.key == "lr" or (rel and s is not None)
+        rec = _Group(s, _initial(g, i, self.key, rel and s is not None, start) if keep else None)
+        for k, a in also.items():
+            if a is not None:
+                rec.also[k] = (a, _initial(g, i, k, rel, start) if rel else None)
+        if plateau is not None and s is not None:
+            rec.plateau = len(self._plateaus)
+            self._plateaus.append(plateau)
+        elif self._shared_plateau and s is not None:
+            rec.plateau = 0
+        return rec
+
+    def add_group(self, schedule, *, also=None, plateau=None) -> None:
+        """Name the schedule of the next param group the optimizer gets (``add_param_group``).
+
+        Groups added to the optimizer are taken in order at the next :meth:`step` or
+        :meth:`set_step`. Without ``add_group`` a new group follows a schedule (and ``also``
+        entries, and a plateau) given for all groups; with per-group schedules it must be named.
+
+        Args:
+            schedule: the new group's :class:`~lrsched.Schedule` (``None`` leaves it alone).
+            also: a dict of other entries of the group to their schedules.
+            plateau: a :class:`~lrsched.Plateau` of its own for the group (``None``: the
+                scheduler's plateau when one was given for all groups, else none).
+
+        Example:
+            >>> import torch, lrsched
+            >>> from lrsched.torch import ScheduleLR
+            >>> a, b = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+            >>> opt = torch.optim.SGD([a], lr=1.0)
+            >>> sched = ScheduleLR(opt, [lrsched.constant(0.1)])
+            >>> opt.add_param_group({"params": [b]})
+            >>> sched.add_group(lrsched.constant(0.5))
+            >>> sched.step(); sched.get_last_lr()
+            [0.1, 0.5]
+        """
+        if schedule is not None and not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule={V.show(schedule)}: expected a Schedule or None")
+        also = {} if also is None else also
+        if not isinstance(also, dict) or not all(isinstance(k, str) and k != self.key for k in also):
+            raise TypeError(f"also={V.show(also)}: expected a dict of group entries (other than {self.key!r})")
+        for k, a in also.items():
+            if not isinstance(a, Schedule):
+                raise TypeError(f"also[{k!r}]={V.show(a)}: expected a Schedule")
+        if plateau is not None and not isinstance(plateau, Plateau):
+            raise TypeError(f"plateau={V.show(plateau)}: expected an lrsched.Plateau or None")
+        self._pending.append((schedule, dict(also), plateau))
+
+    def _sync(self, groups):
+        """Take in the param groups added to the optimizer since the last write."""
+        n = len(self._groups)
+        if len(groups) < n:
+            raise RuntimeError(f"the optimizer has {len(groups)} param groups; this scheduler was built for {n}")
+        for i in range(n, len(groups)):
+            if self._pending:
+                s, also, p = self._pending.pop(0)
+            elif self._shared is not None:
+                s, also, p = self._shared, dict(self._shared_also), None
+            else:
+                raise RuntimeError(
+                    f"param group {i} was added to the optimizer, and this scheduler has a schedule per group: "
+                    "call sched.add_group(schedule) to name its schedule (None leaves it alone)"
+                )
+            known = len(self._plateaus)
+            self._groups.append(self._group(i, groups[i], s, also, p))
+            self._states.extend(pl.init() for pl in self._plateaus[known:])
+
+    @property
+    def base_lrs(self) -> list[Any]:
+        """The initial value of each group's ``key`` entry (``None`` where none is kept)."""
+        return [r.base for r in self._groups]
+
+    @base_lrs.setter
+    def base_lrs(self, values: list[Any]) -> None:
+        if not isinstance(values, (list, tuple)) or len(values) != len(self._groups):
+            raise ValueError(f"base_lrs={V.show(values)}: expected one value per param group ({len(self._groups)})")
+        for i, (r, b) in enumerate(zip(self._groups, values)):
+            r.base = None if b is None else V.value(f"base_lrs[{i}]", b)
+
+    @property
+    def plateau_states(self) -> list[PlateauState]:
+        """The state of each plateau (one per :class:`~lrsched.Plateau` given), in order."""
+        return list(self._states)
 
     # -- writing ------------------------------------------------------------------------------
     def _values(self, k):
@@ -195,7 +221,8 @@ class ScheduleLR(LRScheduler):
         out = []
         states, plateaus, rel = self._states, self._plateaus, self.relative
         prev, raw = None, 0.0
-        for s, b, pi in zip(self._schedules, self.base_lrs, self._plateau_index):
+        for r in self._groups:
+            s = r.schedule
             if s is None:
                 out.append(None)
                 continue
@@ -204,42 +231,28 @@ class ScheduleLR(LRScheduler):
                 if type(raw) is not float:
                     raw = float(raw)
                 prev = s
-            v = b * raw if rel else raw
-            if pi >= 0:
-                st = states[pi]
-                v = st.level if v == plateaus[pi].base else v * st.scale  # Plateau.apply, inlined
+            v = r.base * raw if rel else raw
+            if r.plateau >= 0:
+                v = plateaus[r.plateau].apply(states[r.plateau], v)
             out.append(v)
         return out
 
     def _write(self):
         groups = self.optimizer.param_groups
-        if len(groups) != len(self._schedules):
-            raise RuntimeError(
-                f"the optimizer has {len(groups)} param groups; this scheduler was built for {len(self._schedules)}"
-            )
-        key = self.key
-        half = _BETAS.get(key)
+        if len(groups) != len(self._groups):
+            self._sync(groups)
+        key, k, rel = self.key, self.last_epoch, self.relative
         last = []
-        for g, v in zip(groups, self._values(self.last_epoch)):
+        for g, r, v in zip(groups, self._groups, self._values(k)):
             if v is None:
-                cur = _read(g, key) if (half is not None or key in g) else None
+                cur = _read(g, key) if (key in _BETAS or key in g) else None
                 last.append(cur.clone() if isinstance(cur, torch.Tensor) else cur)
-            elif half is None:
-                cur = g[key]
-                if isinstance(cur, torch.Tensor):
-                    cur.fill_(v)
-                    last.append(cur.clone())
-                else:
-                    g[key] = v
-                    last.append(v)
             else:
-                b = g["betas"]
-                if isinstance(b[half], torch.Tensor):
-                    b[half].fill_(v)
-                    last.append(b[half].clone())
-                else:
-                    g["betas"] = (v, b[1]) if half == 0 else (b[0], v)
-                    last.append(v)
+                last.append(_put(g, key, v))
+            for a, (s, b) in r.also.items():
+                x = s(k)
+                x = float(x) if type(x) is not float else x
+                _put(g, a, b * x if rel else x)
         self._last_lr = last
 
     # -- the LRScheduler interface ------------------------------------------------------------
@@ -362,9 +375,11 @@ class ScheduleLR(LRScheduler):
             "key": self.key,
             "relative": self.relative,
             "base_lrs": [None if b is None else float(b) for b in self.base_lrs],
-            "schedules": [_schedule_entry(s) for s in self._schedules],
+            "schedules": [_schedule_entry(r.schedule) for r in self._groups],
+            "also": self._also_entries(),
+            "also_bases": {k: [self._also_of(r, k)[1] for r in self._groups] for k in self._also_keys()},
             "plateaus": [p.to_dict() for p in self._plateaus],
-            "plateau_index": list(self._plateau_index),
+            "plateau_index": [r.plateau for r in self._groups],
             "plateau_states": [{n: cast(getattr(st, n)) for n, cast in _STATE_FIELDS.items()} for st in self._states],
             "_last_lr": [None if v is None else _float(v) for v in self._last_lr],
         }
@@ -401,8 +416,12 @@ class ScheduleLR(LRScheduler):
         step_count = state_dict.get("_step_count", last_epoch + 1)
         if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
             raise ValueError(f"state_dict._step_count={V.show(step_count)}: expected an int >= 0")
-        current = [_schedule_entry(s) for s in self._schedules]
-        if state_dict["schedules"] != current or state_dict.get("key", self.key) != self.key:
+        current = [_schedule_entry(r.schedule) for r in self._groups]
+        if (
+            state_dict["schedules"] != current
+            or state_dict.get("key", self.key) != self.key
+            or state_dict.get("also", {}) != self._also_entries()
+        ):
             warnings.warn(
                 "ScheduleLR.load_state_dict: the saved schedule differs from this scheduler's; "
                 "the step is restored and the current schedule is kept",
@@ -411,11 +430,16 @@ class ScheduleLR(LRScheduler):
             )
         if state_dict.get("relative", self.relative) == self.relative and self.relative:
             saved = state_dict.get("base_lrs")
-            if isinstance(saved, list) and len(saved) == len(self.base_lrs):
+            if isinstance(saved, list) and len(saved) == len(self._groups):
                 lrs = [None if b is None else V.value(f"state_dict.base_lrs[{i}]", b) for i, b in enumerate(saved)]
-                self.base_lrs = lrs  # type: ignore[assignment]
+                self.base_lrs = lrs
+            for k, bases in state_dict.get("also_bases", {}).items():
+                if k in self._also_keys() and isinstance(bases, list) and len(bases) == len(self._groups):
+                    for i, (r, b) in enumerate(zip(self._groups, bases)):
+                        if k in r.also and b is not None:
+                            r.also[k] = (r.also[k][0], V.value(f"state_dict.also_bases[{k!r}][{i}]", b))
         saved_p = state_dict["plateaus"]
-        if saved_p != [p.to_dict() for p in self._plateaus] or state_dict["plateau_index"] != self._plateau_index:
+        if not self._same_plateaus(saved_p) or state_dict["plateau_index"] != [r.plateau for r in self._groups]:
             warnings.warn(
                 "ScheduleLR.load_state_dict: the saved plateau differs from this scheduler's; "
                 + (
@@ -437,7 +461,40 @@ class ScheduleLR(LRScheduler):
         self._step_count = step_count
         self._write()
 
+    def _also_keys(self) -> list[str]:
+        keys: dict[str, None] = {}
+        for r in self._groups:
+            keys.update(dict.fromkeys(r.also))
+        return list(keys)
+
+    @staticmethod
+    def _also_of(r, k):
+        return r.also.get(k, (None, None))
+
+    def _also_entries(self) -> dict[str, list[Any]]:
+        return {k: [_schedule_entry(self._also_of(r, k)[0]) for r in self._groups] for k in self._also_keys()}
+
+    def _same_plateaus(self, saved) -> bool:
+        """Whether saved plateau data describe this scheduler's plateaus (data written before
+        a field existed reads with that field's default)."""
+        if not isinstance(saved, list) or len(saved) != len(self._plateaus):
+            return False
+        try:
+            return all(Plateau.from_dict(d) == p for d, p in zip(saved, self._plateaus))
+        except (TypeError, ValueError):
+            return False
+
     def __repr__(self):
-        sch = self._schedules
+        sch = [r.schedule for r in self._groups]
         shown = sch[0] if all(s is sch[0] for s in sch) else sch
-        return f"ScheduleLR({type(self.optimizer).__name__}, {shown!r}, key={self.key!r}, last_epoch={self.last_epoch})"
+        parts = [type(self.optimizer).__name__, repr(shown), f"key={self.key!r}"]
+        if self._also_keys():
+            also = {}
+            for k in self._also_keys():
+                a = [self._also_of(r, k)[0] for r in self._groups]
+                also[k] = a[0] if all(x is a[0] for x in a) else a
+            parts.append(f"also={also!r}")
+        if self._plateaus:
+            parts.append(f"plateau_states={self._states!r}")
+        parts.append(f"last_epoch={self.last_epoch}")
+        return f"ScheduleLR({', '.join(parts)})"

@@ -77,7 +77,8 @@ def _is_tracer(v) -> bool:
 
 
 def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_none: bool = False):
-    """A float leaf: a Python/NumPy real number (made a Python float) or a JAX array (kept).
+    """A float leaf: a Python/NumPy real number or a 0-d torch tensor (made a Python float), or
+    a JAX array (kept).
 
     A concrete array gets the checks of a float (a real dtype, finite, the bounds) and must be a
     scalar; a JAX tracer (a leaf under ``jit``, ``vmap`` or ``grad``) passes unchecked.
@@ -87,6 +88,10 @@ def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_n
             return None
         if isinstance(v, bool) or v is None:
             raise TypeError(f"{name}={show(v)}: expected a real number")
+        if type(v).__module__.startswith("torch"):
+            x = _torch_scalar(name, v)
+            _bounded(name, v, x, positive, nonneg)
+            return x
         if _is_jax_array(v) or (isinstance(v, np.ndarray) and not (v.ndim == 0 and v.dtype.kind in "iuf")):
             return _array_value(name, v, positive, nonneg)
         if not isinstance(v, numbers.Real):
@@ -96,6 +101,16 @@ def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_n
         except OverflowError:  # an int past the float range
             raise ValueError(f"{name}=<int of {int(v).bit_length()} bits>: must be finite") from None
     return _bounded(name, v, v, positive, nonneg)
+
+
+def _torch_scalar(name, v) -> float:
+    """A 0-d torch tensor of a real dtype as a Python float (torch itself is never imported)."""
+    dtype = str(getattr(v, "dtype", ""))
+    if getattr(v, "ndim", None) is None or dtype in ("torch.bool", "") or "complex" in dtype:
+        raise TypeError(f"{name}={show(v)}: expected a real number, got {type(v).__name__} of dtype {dtype or None}")
+    if v.ndim != 0:
+        raise ValueError(f"{name}={show(v)}: expected a 0-d tensor, got shape {tuple(v.shape)}")
+    return float(v.item())
 
 
 def _bounded(name, v, x: float, positive, nonneg):

@@ -45,7 +45,7 @@ def torch_values(make, steps, *, lr=1.0, optimizer="sgd", keys=("lr",)):
     group = opt.param_groups[0]
     for _ in range(steps):
         for key in keys:
-            out[key].append(group["betas"][0] if key == "beta1" else group[key])
+            out[key].append(float(group["betas"][0] if key == "beta1" else group[key]))
         opt.step()
         sched.step()
     return {key: np.array(v, dtype=np.float64) for key, v in out.items()}
@@ -463,3 +463,90 @@ def test_bad_arguments_raise_naming_them(call, exc, name):
 def test_module_does_not_import_torch():
     code = "import sys, lrsched.compat.torch; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------------------------
+# value arguments as torch does them: 0-d tensors and NumPy scalars
+# --------------------------------------------------------------------------------------------
+# (builder, fixed arguments, the float arguments by name); every float is exact in float32, so
+# torch.tensor(x) (float32) and np.float32(x) hold the very same number as x
+SCALAR_CASES = [
+    (C.lambda_lr, (lambda e: 0.5**e,), {"lr": 0.25}),
+    (C.multiplicative_lr, (lambda e: 0.5,), {"lr": 0.75}),
+    (C.step_lr, (3,), {"gamma": 0.5, "lr": 0.25}),
+    (C.multi_step_lr, ([2, 5],), {"gamma": 0.25, "lr": 1.5}),
+    (C.constant_lr, (), {"factor": 0.375, "total_iters": 4, "lr": 0.5}),
+    (C.linear_lr, (), {"start_factor": 0.125, "end_factor": 0.875, "total_iters": 6, "lr": 2.0}),
+    (C.exponential_lr, (0.875,), {"lr": 0.5}),
+    (C.exponential_lr, (), {"gamma": 0.75}),
+    (C.polynomial_lr, (8,), {"power": 2.5, "lr": 0.5}),
+    (C.cosine_annealing_lr, (7,), {"eta_min": 0.0625, "lr": 0.5}),
+    (C.cosine_annealing_warm_restarts, (3, 2), {"eta_min": 0.03125, "lr": 0.75}),
+    (C.swa_lr, (), {"swa_lr": 0.0625, "anneal_epochs": 5, "lr": 0.5}),
+    (C.cyclic_lr, (), {"base_lr": 0.125, "max_lr": 1.5, "step_size_up": 4, "mode": "exp_range", "gamma": 0.875}),
+    (
+        C.cyclic_momentum,
+        (),
+        {"base_lr": 0.125, "max_lr": 1.5, "step_size_up": 4, "base_momentum": 0.75, "max_momentum": 0.875},
+    ),
+    (
+        C.one_cycle_lr,
+        (),
+        {"max_lr": 1.5, "total_steps": 20, "pct_start": 0.25, "div_factor": 8.0, "final_div_factor": 64.0},
+    ),
+    (
+        C.one_cycle_momentum,
+        (),
+        {"max_lr": 1.5, "total_steps": 20, "base_momentum": 0.625, "max_momentum": 0.9375, "div_factor": 8.0},
+    ),
+]
+
+
+def _id(case):
+    return case[0].__name__
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=_id)
+@pytest.mark.parametrize("wrap", [torch.tensor, np.float32, lambda x: torch.tensor(x, dtype=torch.float64)])
+def test_scalar_arguments_as_tensors_give_the_float_schedule(case, wrap):
+    make, args, kwargs = case
+    floats = {k: v for k, v in kwargs.items() if isinstance(v, float)}
+    want = values(make(*args, **kwargs), 30)
+    for name in floats:  # one argument wrapped at a time, then all of them
+        got = values(make(*args, **{**kwargs, name: wrap(kwargs[name])}), 30)
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    every = make(*args, **{k: wrap(v) if k in floats else v for k, v in kwargs.items()})
+    np.testing.assert_array_equal(values(every, 30), want)
+    assert all(type(every(k)) is float for k in (0, 7))
+
+
+@pytest.mark.parametrize(
+    "bad, exc, what",
+    [
+        (torch.tensor([0.5, 0.25]), ValueError, "0-d"),
+        (torch.tensor([[0.5]]), ValueError, "0-d"),
+        (torch.tensor(True), TypeError, "real number"),
+        (torch.tensor(0.5j), TypeError, "real number"),
+        (torch.tensor(float("nan")), ValueError, "finite"),
+        (torch.tensor(float("inf"), dtype=torch.float64), ValueError, "finite"),
+    ],
+)
+def test_bad_tensor_arguments_raise_naming_them(bad, exc, what):
+    with pytest.raises(exc, match=rf"^gamma=tensor\(.*{what}"):
+        C.step_lr(3, gamma=bad)
+    with pytest.raises(exc, match=rf"^max_lr=tensor\(.*{what}"):
+        C.one_cycle_lr(bad, total_steps=10)
+
+
+def test_tensor_arguments_match_torch_itself():
+    # torch's own schedulers given the same tensors
+    cases = [
+        (lambda o: TL.StepLR(o, 2, gamma=torch.tensor(0.5)), C.step_lr(2, gamma=torch.tensor(0.5))),
+        (
+            lambda o: TL.OneCycleLR(o, max_lr=torch.tensor(1.5), total_steps=12, div_factor=8.0),
+            C.one_cycle_lr(torch.tensor(1.5), total_steps=12, div_factor=8.0),
+        ),
+        (lambda o: SWALR(o, swa_lr=torch.tensor(0.0625), anneal_epochs=4), C.swa_lr(torch.tensor(0.0625), 4)),
+    ]
+    for make, ours in cases:
+        np.testing.assert_allclose(values(ours, 12), torch_lrs(make, 12), rtol=RTOL, atol=ATOL)

@@ -48,7 +48,7 @@ torch_settings = st.fixed_dictionaries(
 )
 
 
-def _torch_run(cfg, metrics, lr, min_lr):
+def _torch_plateau(cfg, lr, *, min_lr, threshold_mode, eps):
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
         opt,
@@ -56,11 +56,16 @@ def _torch_run(cfg, metrics, lr, min_lr):
         factor=cfg["factor"],
         patience=cfg["patience"],
         threshold=cfg["threshold"],
-        threshold_mode=cfg["threshold_mode"],
+        threshold_mode=threshold_mode,
         cooldown=cfg["cooldown"],
         min_lr=min_lr,
-        eps=cfg["eps"],
+        eps=eps,
     )
+    return opt, sched
+
+
+def _torch_run(cfg, metrics, lr, min_lr):
+    opt, sched = _torch_plateau(cfg, lr, min_lr=min_lr, threshold_mode=cfg["threshold_mode"], eps=cfg["eps"])
     out = []
     for m in metrics:
         sched.step(m)
@@ -382,3 +387,107 @@ def test_update_is_pure():
     assert s0.scale == 1.0 and s1.scale == 0.5
     assert p.init() == lrsched.PlateauState(1.0, math.inf, 0, 0, 1.0)
     assert lrsched.Plateau(mode="max").init().best == -math.inf
+
+
+# --------------------------------------------------------------------------------------------
+# ignore_first: the metrics of a warmup change nothing
+# --------------------------------------------------------------------------------------------
+def _timm_run(cfg, warmup_t, metrics, lr):
+    """timm's PlateauLRScheduler.step(epoch, metric) (timm/scheduler/plateau_lr.py): for
+    ``epoch <= warmup_t`` it writes the warmup lr and leaves its ReduceLROnPlateau alone, after
+    that it steps the ReduceLROnPlateau (built with timm's defaults, threshold_mode "rel") on the
+    group's lr, which the warmup's last epoch left at the base lr. (timm itself needs
+    torchvision to import, so its rule is driven here on torch's ReduceLROnPlateau.)"""
+    opt, inner = _torch_plateau(cfg, lr, min_lr=0.0, threshold_mode="rel", eps=1e-8)
+    out = []
+    for epoch, m in enumerate(metrics):
+        if epoch > warmup_t:
+            inner.step(m)
+        out.append((opt.param_groups[0]["lr"], inner.best, inner.num_bad_epochs, inner.cooldown_counter))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=torch_settings, warmup_t=st.integers(1, 6), metrics=metric_sequences(max_len=40))
+def test_ignore_first_matches_timm_plateau_after_its_warmup(cfg, warmup_t, metrics):
+    # timm's PlateauLRScheduler.step(epoch, metric) skips ReduceLROnPlateau for epochs 0..warmup_t
+    lr = cfg["lr"]
+    p = lrsched.Plateau(
+        cfg["factor"],
+        cfg["patience"],
+        mode=cfg["mode"],
+        threshold=cfg["threshold"],
+        cooldown=cfg["cooldown"],
+        rule="torch",
+        eps=1e-8,
+        base=lr,
+        ignore_first=warmup_t + 1,
+    )
+    state = p.init()
+    for epoch, (m, (t_lr, t_best, t_bad, t_cool)) in enumerate(zip(metrics, _timm_run(cfg, warmup_t, metrics, lr))):
+        state = p.update(state, m)
+        assert state.seen == min(epoch + 1, warmup_t + 1)
+        assert (state.best, state.num_bad, state.cooldown_left) == (t_best, t_bad, t_cool)
+        if epoch > warmup_t:
+            assert state.level == t_lr
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    cfg=torch_settings,
+    rule=st.sampled_from(["sign_aware", "torch", "sklearn"]),
+    n=st.integers(0, 8),
+    metrics=metric_sequences(max_len=40),
+)
+def test_ignore_first_n_metrics_change_nothing_then_the_rule_as_before(cfg, rule, n, metrics):
+    kwargs = dict(mode=cfg["mode"], threshold=cfg["threshold"], cooldown=cfg["cooldown"], rule=rule)
+    p = lrsched.Plateau(cfg["factor"], cfg["patience"], ignore_first=n, **kwargs)
+    plain = lrsched.Plateau(cfg["factor"], cfg["patience"], **kwargs)
+    state = p.init()
+    for m in metrics[:n]:
+        state = p.update(state, m)
+    assert state[:5] == plain.init()[:5] and state.seen == min(n, len(metrics))
+    expected = plain.init()
+    for m in metrics[n:]:
+        state, expected = p.update(state, m), plain.update(expected, m)
+        assert state._replace(seen=0) == expected and state.seen == n
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 7])
+def test_ignore_first_under_scan_equals_python(n):
+    metrics = [3.0, 1.0, 5.0, 2.0, 2.0, 2.0, 2.0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    p = lrsched.Plateau(0.5, 1, ignore_first=n)
+    expected = _python_trajectory(p, metrics)
+    with jax.enable_x64(True):
+        final, traj = _scan(p, metrics)
+        assert traj.seen.dtype == jnp.int32 or traj.seen.dtype == jnp.int64
+        for field in lrsched.PlateauState._fields:
+            want = [getattr(s, field) for s in expected]
+            assert np.asarray(getattr(traj, field)).tolist() == want, field
+    if n:
+        assert expected[n - 1].best == math.inf and expected[n].best == metrics[n]
+    assert expected[-1].scale < 1.0
+
+
+@pytest.mark.parametrize(
+    "bad, exc",
+    [(-1, ValueError), (-3, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError), (None, TypeError)],
+)
+def test_ignore_first_is_validated(bad, exc):
+    with pytest.raises(exc, match=rf"^ignore_first={'-' if isinstance(bad, int) and bad < 0 else ''}"):
+        lrsched.Plateau(ignore_first=bad)
+
+
+def test_ignore_first_in_repr_data_and_old_states_load():
+    p = lrsched.Plateau(0.5, 2, ignore_first=3)
+    assert repr(p) == "Plateau(0.5, 2, ignore_first=3)"
+    assert lrsched.Plateau.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    old = {"type": "plateau", "factor": 0.5, "patience": 2}  # saved before ignore_first existed
+    assert lrsched.Plateau.from_dict(old).ignore_first == 0
+    from lrsched._plateau import state_from_data
+
+    fields = {"scale": 0.5, "best": 1.0, "num_bad": 1, "cooldown_left": 0, "level": 0.5}
+    assert state_from_data(fields, "s") == lrsched.PlateauState(0.5, 1.0, 1, 0, 0.5, 0)
+    assert state_from_data({**fields, "seen": 2}, "s").seen == 2
+    with pytest.raises(ValueError, match=r"^s\.seen=-1"):
+        state_from_data({**fields, "seen": -1}, "s")
