@@ -199,3 +199,23 @@ def join_value(s, k, xp):
                 v = jax.tree_util.tree_unflatten(key[1], lv)._eval(local, xp)
         out = v if out is None else xp.where(g_at == g, v, out)
     return out
+
+
+def staircase(start, scales, bounds, k, xp):
+    """``start`` times the product of the scales whose boundary ``k`` has reached: one lookup in a
+    table of running products (exact float64 products for plain floats; ``cumprod`` of the
+    stacked leaves otherwise, so gradients flow); ``NotImplemented`` where a leaf is not a scalar."""
+    import jax.numpy as jnp
+
+    if not all(_scalar(x) for x in (start, *scales)):
+        return NotImplemented
+
+    if type(start) is float and all(type(s) is float for s in scales):
+        run = [start]
+        for s in scales:
+            run.append(run[-1] * s)
+        table = jnp.asarray(np.asarray(run), dtype=jnp.result_type(float))
+    else:
+        table = jnp.cumprod(jnp.stack([jnp.asarray(x) for x in (start, *scales)]))
+    sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
+    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k))

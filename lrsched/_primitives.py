@@ -533,36 +533,18 @@ class PiecewiseConstant(Schedule):
         bounds = [b for b in self.boundaries if hi is None or b <= hi]  # the later ones are never reached
         if not bounds:
             return v
-        if xp.name == "jax" and all(_scalar(x) for x in (v, *self.scales)):
-            return _staircase(v, self.scales[: len(bounds)], bounds, k, xp)
+        if xp.name == "jax":
+            from ._gather import staircase
+
+            out = staircase(v, self.scales[: len(bounds)], bounds, k, xp)
+            if out is not NotImplemented:
+                return out
         for b, s in zip(bounds, self.scales):
             v = xp.where(k >= fit(b, k), v * s, v)
         return v
 
     def _args(self):
         return {"start": self.start, "scales": [[b, s] for b, s in zip(self.boundaries, self.scales)]}
-
-
-def _scalar(v) -> bool:
-    return type(v) is float or getattr(v, "ndim", None) == 0
-
-
-def _staircase(start, scales, bounds, k, xp):
-    """``start`` times the product of the scales whose boundary ``k`` has reached: one lookup in a
-    table of running products (exact float64 products for plain floats; ``cumprod`` of the
-    stacked leaves otherwise, so gradients flow)."""
-    import jax.numpy as jnp
-    import numpy as np
-
-    if type(start) is float and all(type(s) is float for s in scales):
-        run = [start]
-        for s in scales:
-            run.append(run[-1] * s)
-        table = jnp.asarray(np.asarray(run), dtype=jnp.result_type(float))
-    else:
-        table = jnp.cumprod(jnp.stack([jnp.asarray(x) for x in (start, *scales)]))
-    sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
-    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k))
 
 
 def piecewise_constant(start, scales) -> Schedule:
