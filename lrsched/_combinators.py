@@ -8,6 +8,7 @@ import numbers
 
 from . import _validate as V
 from ._backend import fit, step_max
+from ._gather import join_value
 from ._primitives import Constant, constant, ramp_value, shape_params
 from ._schedule import Schedule, register_node
 
@@ -32,6 +33,10 @@ class Warmup(Schedule):
             if k < n:
                 return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
             return child._eval(k - n, xp)
+        if xp.name == "jax" and type(child) in (Join, Warmup):  # nested phases: one lookup for all
+            v = join_value(self, k, xp)
+            if v is not NotImplemented:
+                return v
         up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
         n = fit(n, k)
         if n is None:  # k's integer dtype never reaches the end of the warmup
@@ -111,6 +116,10 @@ class Join(Schedule):
             if i:
                 k = k - bounds[i - 1]
             return pieces[i]._eval(k, xp)
+        if xp.name == "jax":  # one lookup and one formula per kind of piece
+            v = join_value(self, k, xp)
+            if v is not NotImplemented:
+                return v
         out = pieces[0]._eval(k, xp)
         for b, piece in zip(bounds, pieces[1:]):
             b = fit(b, k)

@@ -529,11 +529,18 @@ class PiecewiseConstant(Schedule):
                     break
                 v = v * s
             return v
-        for b, s in zip(self.boundaries, self.scales):
-            b = fit(b, k)
-            if b is None:  # sorted: this boundary and the later ones are never reached
-                break
-            v = xp.where(k >= b, v * s, v)
+        hi = step_max(k)
+        bounds = [b for b in self.boundaries if hi is None or b <= hi]  # the later ones are never reached
+        if not bounds:
+            return v
+        if xp.name == "jax":
+            from ._gather import staircase
+
+            out = staircase(v, self.scales[: len(bounds)], bounds, k, xp)
+            if out is not NotImplemented:
+                return out
+        for b, s in zip(bounds, self.scales):
+            v = xp.where(k >= fit(b, k), v * s, v)
         return v
 
     def _args(self):

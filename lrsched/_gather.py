@@ -1,0 +1,221 @@
+"""Pieces of one structure share one formula: a join at an array step, at a cost that does not
+grow with its number of pieces.
+
+A join (with the joins and warmups nested in it flattened) is a sorted list of atoms, each a
+piece that starts at a step. At an array step ``k`` the piece in force is found with one
+``searchsorted`` over the starts; the pieces are grouped by structure (a ramp's shape, or a
+piece's whole pytree structure), each group's leaves (and a ramp's lengths) are stacked into
+arrays, and each group's formula runs once, on the leaves gathered at the piece's index within
+its group. Groups are then selected with ``where`` on the piece's group id (no select with one
+group). The stacked leaves are built with ``stack``, so ``jax.grad`` with respect to a piece's
+leaf flows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._backend import step_max
+from ._primitives import _INEXACT_END, SHAPES, Ramp, ramp_value
+
+_WARMUP = "warmup"  # the tag of a warmup's ramp atom (its end is the child's first value)
+
+
+def atoms(s, start, stop, out):
+    """Append ``(start step, piece)`` for ``s`` in force on ``[start, stop)``, nested joins and
+    warmups flattened; ``stop`` is ``None`` for no end. Atoms starting at or past ``stop`` are
+    never in force and are left out."""
+    from ._combinators import Join, Warmup
+
+    if type(s) is Join:
+        bounds = (0, *s.boundaries)
+        for i, piece in enumerate(s.schedules):
+            b = start + bounds[i]
+            if stop is not None and b >= stop:
+                break
+            nxt = start + s.boundaries[i] if i < len(s.boundaries) else stop
+            if stop is not None and nxt is not None:
+                nxt = min(nxt, stop)
+            if nxt is not None and nxt == b:  # a zero-length piece is skipped
+                continue
+            atoms(piece, b, nxt, out)
+        return
+    if type(s) is Warmup and s.steps:
+        out.append((start, (_WARMUP, s)))
+        b = start + s.steps
+        if stop is None or b < stop:
+            atoms(s.schedule, b, stop, out)
+        return
+    out.append((start, s))
+
+
+def _ramp_key(piece):
+    """(shape, number of parameters, length) of a ramp atom, or ``None`` if it is not one."""
+    if type(piece) is tuple:
+        from ._combinators import _WARMUP_PARAMS
+
+        w = piece[1]
+        return w.shape, len(_WARMUP_PARAMS[w.shape]), w.steps
+    if type(piece) is Ramp:
+        return piece.shape, len(piece.params), piece.steps
+    return None
+
+
+def _ramp_values(piece, xp):
+    """(start, end, *params) of a ramp atom; a warmup's end is its schedule's first value."""
+    if type(piece) is tuple:
+        from ._combinators import _WARMUP_PARAMS
+
+        w = piece[1]
+        return (w.start, w.schedule._eval(0, xp), *_WARMUP_PARAMS[w.shape])
+    return (piece.start, piece.end, *piece.params)
+
+
+def _scalar(v) -> bool:
+    return v is None or type(v) is float or getattr(v, "ndim", None) == 0
+
+
+def plan(s, hi):
+    """The static layout of join ``s`` next to integer steps up to ``hi`` (``None`` for float
+    steps): the atoms reached, their starts, and per atom its group and its index in the group."""
+    import jax
+
+    cache = s.__dict__.setdefault("_plans", {})
+    if hi in cache:
+        return cache[hi]
+    found: list = []
+    atoms(s, 0, None, found)
+    if hi is not None:  # an integer step k reaches a start b once k >= ceil(b)
+        found = [a for a in found if math.ceil(a[0]) <= hi]
+    keys: dict = {}
+    gid, idx, groups = [], [], []
+    for _, piece in found:
+        r = _ramp_key(piece)
+        if r is not None:
+            fits = type(r[2]) is int and (hi is None or r[2] <= hi)
+            key = ("ramp", r[0], r[1]) if fits else ("alone", len(gid))
+        else:
+            key = ("tree", jax.tree_util.tree_structure(piece))
+        g = keys.get(key)
+        if g is None:
+            g = keys[key] = len(groups)
+            groups.append((key, []))
+        gid.append(g)
+        idx.append(len(groups[g][1]))
+        groups[g][1].append(len(gid) - 1)
+    p = (
+        tuple(b for b, _ in found),
+        tuple(a for _, a in found),
+        np.asarray(gid, dtype=np.int32),
+        np.asarray(idx, dtype=np.int32),
+        groups,
+    )
+    cache[hi] = p
+    return p
+
+
+def _stack(vals, xp):
+    if all(type(v) is float for v in vals):
+        if xp.name == "numpy":
+            return np.asarray(vals, dtype=np.float64)
+        import jax.numpy as jnp
+
+        return jnp.asarray(vals, dtype=jnp.result_type(float))
+    return xp.stack([xp.asarray(v) for v in vals])
+
+
+def ramp_gathered(xp, shape, params, start, end, k, n):
+    """:func:`~lrsched._primitives.ramp_value` with an array of lengths ``n`` (each fitting
+    ``k``'s dtype, or floats next to float steps); a zero length gives ``end``."""
+    zero = n == 0
+    n = xp.where(zero, 1, n)
+    m = xp.minimum(k, n)
+    left, done = (n - m) / n, m / n
+    if shape == "exponential":
+        v = start * (end / start) ** done
+    else:
+        ws, we = SHAPES[shape][0](xp, left, done, params)
+        v = start * ws + end * we
+    if shape in _INEXACT_END:
+        v = xp.where(k >= n, end, v)
+    return xp.where(zero, end, v)
+
+
+def join_value(s, k, xp):
+    """Join ``s`` at the array step ``k >= 0``; ``NotImplemented`` where a leaf is not a scalar
+    (such leaves broadcast, piece by piece, on the general path)."""
+    import jax
+
+    hi = step_max(k)
+    starts, pieces, gid, idx, groups = plan(s, hi)
+    if xp.name == "jax":
+        import jax.numpy as jnp
+
+        take, table = jnp.take, jnp.asarray
+    else:
+        take, table = np.take, np.asarray
+    sdt = np.float64 if hi is None else np.dtype(k.dtype)
+    if len(starts) == 1:
+        i, local = 0, k
+    elif hi is None:  # float steps
+        sarr = np.asarray(starts, dtype=sdt)
+        i = xp.searchsorted_right(sarr[1:], k)
+        local = k - take(table(sarr, dtype=k.dtype), i)
+    else:  # integer steps: k - b as (k - floor(b)) - frac(b), exact in k's integers
+        whole = [math.floor(b) for b in starts]
+        i = xp.searchsorted_right(np.asarray([math.ceil(b) for b in starts[1:]], dtype=sdt), k)
+        local = k - take(table(np.asarray(whole, dtype=sdt)), i)
+        frac = [float(b - w) for b, w in zip(starts, whole)]
+        if any(frac):
+            local = local - take(_stack(frac, xp), i)
+    one = len(groups) == 1
+    g_at = None if one else take(table(gid), i)
+    j_all = take(table(idx), i)
+    out = None
+    for g, (key, members) in enumerate(groups):
+        if len(members) == 1:
+            piece = pieces[members[0]]
+            if key[0] == "tree":
+                v = piece._eval(local, xp)
+            else:
+                shape, _, n = _ramp_key(piece)
+                lv = _ramp_values(piece, xp)
+                v = ramp_value(xp, shape, tuple(lv[2:]), lv[0], lv[1], local, n)
+        else:
+            j = j_all if one else xp.minimum(j_all, len(members) - 1)
+            if key[0] == "ramp":
+                cols = list(zip(*(_ramp_values(pieces[a], xp) for a in members)))
+            else:
+                cols = list(zip(*(jax.tree_util.tree_leaves(pieces[a]) for a in members)))
+            if not all(_scalar(v) for c in cols for v in c):
+                return NotImplemented
+            lv = [take(_stack(list(c), xp), j) for c in cols]
+            if key[0] == "ramp":
+                n = take(table(np.asarray([_ramp_key(pieces[a])[2] for a in members], dtype=sdt)), j)
+                v = ramp_gathered(xp, key[1], tuple(lv[2:]), lv[0], lv[1], local, n.astype(k.dtype))
+            else:
+                v = jax.tree_util.tree_unflatten(key[1], lv)._eval(local, xp)
+        out = v if out is None else xp.where(g_at == g, v, out)
+    return out
+
+
+def staircase(start, scales, bounds, k, xp):
+    """``start`` times the product of the scales whose boundary ``k`` has reached: one lookup in a
+    table of running products (exact float64 products for plain floats; ``cumprod`` of the
+    stacked leaves otherwise, so gradients flow); ``NotImplemented`` where a leaf is not a scalar."""
+    import jax.numpy as jnp
+
+    if not all(_scalar(x) for x in (start, *scales)):
+        return NotImplemented
+
+    if type(start) is float and all(type(s) is float for s in scales):
+        run = [start]
+        for s in scales:
+            run.append(run[-1] * s)
+        table = jnp.asarray(np.asarray(run), dtype=jnp.result_type(float))
+    else:
+        table = jnp.cumprod(jnp.stack([jnp.asarray(x) for x in (start, *scales)]))
+    sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
+    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k))

@@ -1,0 +1,220 @@
+"""A join, a warmup nest and a piecewise_constant at a traced step: one lookup and one formula per
+kind of piece, so the lowered program does not grow with the number of pieces; values as the
+exact formula gives them, under jit, vmap, grad and scan."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lrsched as L
+
+
+def _hlo_lines(s):
+    return len(jax.jit(lambda k: s(k)).lower(jnp.int32(3)).as_text().splitlines())
+
+
+def _cosines(p):
+    return L.join([L.cosine(1.0, 0.0, 10)] * p, [10 * i for i in range(1, p)])
+
+
+def _mixed(p):
+    lengths = [5 + (7 * i) % 17 for i in range(p)]
+    pieces = [L.linear(0.1, 1.0, n) if i % 2 else L.cosine(1.0, 0.1, n) for i, n in enumerate(lengths)]
+    return L.join(pieces, list(itertools.accumulate(lengths))[:-1]), lengths
+
+
+def _cosine_exact(start, end, n, k):
+    """A half cosine from the formula, in float64."""
+    m = min(k, n)
+    return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * m / n))
+
+
+def _mixed_exact(lengths, k):
+    b = 0
+    for i, n in enumerate(lengths):
+        if k < b + n or i == len(lengths) - 1:
+            local = k - b
+            if i % 2:
+                return 0.1 + 0.9 * min(local, n) / n
+            return _cosine_exact(1.0, 0.1, n, local)
+        b += n
+    raise AssertionError
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        _cosines,
+        lambda p: _mixed(p)[0],
+        lambda p: L.piecewise_constant(1.0, {10 * i: 0.999 for i in range(1, p + 1)}),
+        lambda p: L.piecewise_linear({10 * i: float(i % 3) for i in range(p + 1)}),
+    ],
+    ids=["cosines", "cosine_linear", "piecewise_constant", "piecewise_linear"],
+)
+def test_lowered_program_does_not_grow_with_pieces(build):
+    sizes = [_hlo_lines(build(p)) for p in (10, 100, 1000)]
+    assert max(sizes) - min(sizes) <= 2, sizes
+
+
+def test_lowered_program_of_nested_warmups_does_not_grow():
+    def nest(depth):
+        s = L.cosine(1.0, 0.0, 50)
+        for d in range(depth):
+            s = L.warmup(s, 3 + d)
+        return s
+
+    assert _hlo_lines(nest(4)) == _hlo_lines(nest(16)) == _hlo_lines(nest(64))
+
+
+@pytest.mark.parametrize("p", [3, 100, 1000])
+def test_join_of_cosines_values(p):
+    s = _cosines(p)
+    ks = list(range(0, 10 * p + 30, 3))
+    got = np.asarray(jax.jit(lambda k: s(k))(jnp.asarray(ks, jnp.int32)), np.float64)
+    want = [_cosine_exact(1.0, 0.0, 10, k - 10 * min(k // 10, p - 1)) for k in ks]
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-7)
+
+
+@pytest.mark.parametrize("p", [2, 101, 1000])
+def test_mixed_join_values_under_scan(p):
+    s, lengths = _mixed(p)
+    total = sum(lengths) + 20
+
+    @jax.jit
+    def f(count):
+        def body(c, i):
+            return c, s(count + i)
+
+        return jax.lax.scan(body, 0, jnp.arange(total))[1]
+
+    got = np.asarray(f(jnp.int32(0)), np.float64)
+    want = [_mixed_exact(lengths, k) for k in range(total)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=3e-7)
+
+
+@pytest.mark.parametrize("p", [1, 7, 500])
+def test_piecewise_constant_values_and_grad(p):
+    scales = {5 * i + 3: (0.5, 2.0, 0.8, 1.25, 0.9)[i % 5] for i in range(p)}
+    s = L.piecewise_constant(2.0, scales)
+    ks = list(range(0, 5 * p + 10))
+
+    def exact(k):
+        v = 2.0
+        for b, f in scales.items():
+            if k >= b:
+                v *= f
+        return v
+
+    got = np.asarray(s(jnp.asarray(ks, jnp.int32)), np.float64)
+    np.testing.assert_allclose(got, [exact(k) for k in ks], rtol=2e-7, atol=0)
+
+    k0 = 5 * (p // 2) + 4
+    reached = [f for b, f in scales.items() if k0 >= b]
+
+    def at(start, last):
+        sc = dict(scales)
+        sc[5 * (p - 1) + 3] = last
+        return L.piecewise_constant(start, sc)(jnp.int32(k0))
+
+    g_start, g_last = jax.grad(at, argnums=(0, 1))(2.0, scales[5 * (p - 1) + 3])
+    np.testing.assert_allclose(float(g_start), math.prod(reached), rtol=1e-6)
+    assert float(g_last) == (0.0 if p > 1 else 2.0)
+
+
+def test_grad_flows_to_every_piece_leaf():
+    def f(peaks, k):
+        pieces = [L.cosine(peaks[i], 0.0, 10) for i in range(peaks.shape[0])]
+        return L.join(pieces, [10 * i for i in range(1, len(pieces))])(k)
+
+    peaks = jnp.arange(1.0, 9.0)
+    for k in (0, 13, 25, 79, 200):
+        g = np.asarray(jax.grad(f)(peaks, jnp.int32(k)))
+        i = min(k // 10, 7)
+        want = np.zeros(8)
+        want[i] = 0.5 * (1.0 + math.cos(math.pi * min(k - 10 * i, 10) / 10))
+        np.testing.assert_allclose(g, want, atol=1e-6)
+
+
+def test_vmap_over_steps_and_over_stacked_joins():
+    joins = [L.join([L.cosine(float(a), 0.0, 10)] * 50, [10 * i for i in range(1, 50)]) for a in (1.0, 2.0, 3.0)]
+    batch = L.stack(joins)
+    ks = jnp.arange(0, 520, 7, dtype=jnp.int32)
+    got = np.asarray(jax.vmap(lambda j: jax.vmap(j)(ks))(batch.schedule))
+    want = [[a * _cosine_exact(1.0, 0.0, 10, int(k) - 10 * min(int(k) // 10, 49)) for k in ks] for a in (1, 2, 3)]
+    np.testing.assert_allclose(got, want, atol=5e-7)
+
+
+def _random_piece(draw):
+    kind = draw(st.sampled_from(["linear", "cosine", "constant", "exponential", "warmup", "join"]))
+    a = draw(st.floats(0.1, 2.0))
+    b = draw(st.floats(0.1, 2.0))
+    n = draw(st.integers(0, 30))
+    if kind == "constant":
+        return L.constant(a)
+    if kind == "exponential":
+        return L.exponential(a, 0.9, draw(st.integers(1, 5)), staircase=draw(st.booleans()))
+    if kind == "warmup":
+        return L.warmup(L.cosine(a, b, n), draw(st.integers(0, 6)))
+    if kind == "join":
+        return L.join([L.linear(a, b, n), L.cosine(b, a, n + 3)], [draw(st.integers(0, 9))])
+    return L.ramp(a, b, n, kind)
+
+
+@st.composite
+def _joins(draw):
+    p = draw(st.integers(1, 12))
+    pieces = [_random_piece(draw) for _ in range(p)]
+    gaps = [draw(st.integers(0, 25)) for _ in range(p - 1)]
+    return L.join(pieces, list(itertools.accumulate(gaps))) if p > 1 else pieces[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(_joins())
+def test_random_joins_match_the_python_path(s):
+    ks = np.arange(0, 320)
+    got = np.asarray(jax.jit(lambda k: s(k))(jnp.asarray(ks, jnp.int32)), np.float64)
+    want = np.array([s(int(k)) for k in ks])
+    np.testing.assert_allclose(got, want, rtol=4e-7, atol=4e-7)
+
+
+_X64 = """
+import itertools, jax, jax.numpy as jnp, numpy as np, lrsched as L
+jax.config.update("jax_enable_x64", True)
+lengths = [5 + (7 * i) % 17 for i in range(300)]
+pieces = [L.linear(0.1, 1.0, n) if i % 2 else L.cosine(1.0, 0.1, n) for i, n in enumerate(lengths)]
+s = L.join(pieces, list(itertools.accumulate(lengths))[:-1])
+ks = np.arange(0, sum(lengths) + 10)
+got = np.asarray(jax.jit(lambda k: s(k))(jnp.asarray(ks, jnp.int64)))
+want = np.array([s(int(k)) for k in ks])
+assert got.dtype == np.float64
+assert np.max(np.abs(got - want) / np.abs(want)) <= 4e-16, np.max(np.abs(got - want))
+big = L.join([L.constant(1.0), L.constant(2.0), L.constant(3.0)], [2**33, 2**40])
+assert [float(v) for v in big(jnp.asarray([2**33 - 1, 2**33, 2**40 + 5], jnp.int64))] == [1.0, 2.0, 3.0]
+"""
+
+
+def test_int64_steps_under_x64():
+    r = subprocess.run([sys.executable, "-c", _X64], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+
+
+def test_boundaries_past_int32_are_never_reached():
+    s = L.join([L.constant(1.0), L.cosine(2.0, 0.0, 10), L.constant(3.0)], [5, 2**40])
+    got = s(jnp.asarray([0, 4, 5, 10, 15, 2**31 - 1], jnp.int32))
+    np.testing.assert_allclose(np.asarray(got), [1.0, 1.0, 2.0, 1.0, 0.0, 0.0], atol=1e-7)
+
+
+def test_fractional_boundaries():
+    s = L.join([L.constant(1.0), L.linear(0.0, 1.0, 10)], [2.5])
+    got = np.asarray(s(jnp.arange(6, dtype=jnp.int32)))
+    np.testing.assert_allclose(got, [1.0, 1.0, 1.0, 0.05, 0.15, 0.25], atol=1e-7)
