@@ -114,7 +114,7 @@ class Schedule:
     def _eval(self, k, xp):  # pragma: no cover - every node overrides it
         raise NotImplementedError
 
-    def __call__(self, k):
+    def __call__(self, k=None):
         t = type(k)
         if (t is int or t is float) and self._plain:
             if not 0 <= k <= _FLOAT_MAX:
@@ -309,6 +309,11 @@ def _call_array(s: Schedule, k):
         if jnp.issubdtype(k.dtype, jnp.floating):  # a NaN step gives NaN, whatever the branches say
             out = jnp.where(jnp.isnan(k), jnp.nan, out)
         return jnp.broadcast_to(out, k.shape)
+    if k is None:  # Keras calls a plain callable learning rate with no argument
+        raise TypeError(
+            "step=None: a Schedule is called with the step, schedule(k); Keras optimizers call a plain callable "
+            "learning rate without one: pass lrsched.keras.KerasSchedule(schedule) instead"
+        )
     raise TypeError(f"step={V.show(k)}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
 
 

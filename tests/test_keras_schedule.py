@@ -157,3 +157,14 @@ def test_torch_backend_in_a_subprocess():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().endswith("ok")
+
+
+def test_a_bare_schedule_in_a_keras_optimizer_says_to_wrap_it():
+    # Keras takes any callable as a learning rate and calls it with no argument at the first update
+    model = _model()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrsched.constant(0.1)), loss="mse")
+    x, y = _data(16)
+    with pytest.raises(TypeError, match=r"pass lrsched\.keras\.KerasSchedule\(schedule\) instead"):
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(TypeError, match="called with the step"):
+        lrsched.constant(0.1)()
