@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import JX, NP
-from ._schedule import Schedule
+from ._schedule import NUMPY_CHUNK, Schedule
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,6 +91,17 @@ def dense(s: Schedule, start, n: int, xp, lay=_UNSET):
     if lay is _UNSET:
         lay = methods[0](s, start, n, xp)
     return methods[1](s, start, n, xp, lay)
+
+
+def dense_numpy(s: Schedule, start: int, n: int, dtype=None):
+    """:func:`dense` on NumPy, written chunk by chunk into one preallocated array of ``dtype``
+    (default float64): the temporaries are those of one chunk, and each value is what the whole
+    window gives (the blocks are the phases' own, see :func:`_aligned`)."""
+    out = np.empty(n, dtype=np.float64 if dtype is None else dtype)
+    for a in range(0, n, NUMPY_CHUNK):
+        m = min(NUMPY_CHUNK, n - a)
+        out[a : a + m] = dense(s, start + a, m, NP)
+    return out
 
 
 def _segments(bounds, start, n):
@@ -174,6 +185,8 @@ def _dense_run(s, run, xp):
     else:
         ws, we = _ramp_weights(shape, (), steps, 0, m, active, xp)
     pieces = [s.schedules[i] for _, i, _ in run]
+    if xp is NP:  # each piece as _dense_ramp writes it, so a run cut by a chunk gives the same values
+        return np.concatenate([p.start * ws + p.end * we for p in pieces])
     # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
     # re-selected from hundreds of scalars at every step as a fused broadcast would do
     packed = _TABLES.packed if xp is JX else None
@@ -317,11 +330,14 @@ def _outer(col, row, xp):
     return col[:, None] * row[None, :]
 
 
-def _blocked(start, m, xp, make, combine, *, static=False):
+def _blocked(start, m, xp, make, combine, *, static=False, limit=None):
     """Evaluate over [start, start + m): full blocks through tables, the rest directly.
 
-    Fewer than ``_BLOCK`` steps are left over; the caller evaluates those directly.
+    Fewer than ``_BLOCK`` steps are left over; the caller evaluates those directly. On NumPy the
+    blocks are those of the phase's own steps (see :func:`_aligned`); ``limit`` bounds them there.
     """
+    if xp is NP:
+        return _aligned(start, m, make, combine, limit)
     size = _BLOCK  # a power of two: the flat index splits into block and offset by shifts
     blocks = m // size
     if blocks < 2:
@@ -334,6 +350,24 @@ def _blocked(start, m, xp, make, combine, *, static=False):
 
     grid = combine(_table(tabs, static=static, xp=xp))
     return grid, start + blocks * size, m - blocks * size
+
+
+def _aligned(start, m, make, combine, limit):
+    """NumPy: the grid over the phase's own blocks (block ``j`` holds steps ``j * B .. j * B + B - 1``)
+    that end at or before ``limit`` (None: no bound), cut to the window; the steps after them are
+    left to the caller.
+
+    Which formula a step gets, and from which tables, depends on that step alone, never on where the
+    window starts, so a window split into chunks gives the values of the whole window, bit for bit.
+    """
+    size = _BLOCK
+    j0, stop = start // size, start + m
+    j1 = -(-stop // size) if limit is None else min(-(-stop // size), limit // size)
+    hi = min(stop, j1 * size)
+    if hi <= start:
+        return None, start, m
+    grid = combine(make(np.arange(j0, j1, dtype=np.int64) * size, np.arange(size, dtype=np.int64), size, NP))
+    return grid[..., start - j0 * size : hi - j0 * size], hi, stop - hi
 
 
 def _cosine_weights_grid(n, start, m, xp):
@@ -353,7 +387,7 @@ def _cosine_weights_grid(n, start, m, xp):
         return xp.stack([sl * sl, sd * sd])
 
     if isinstance(start, int):
-        return _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True)
+        return _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True, limit=n)
     blocks = m // _BLOCK
     if blocks < 2:
         return None, start, m
