@@ -85,6 +85,8 @@ def dense(s: Schedule, start, n: int, xp, lay=_UNSET):
     """
     if n == 0:
         return _fill(0.0, 0, xp)
+    if xp is JX and _flat_ok(s, _FEW):
+        return _fill(s._eval(_arange(start, n, xp), _QUARTER_SINE), n, xp)
     methods = _DENSE.get(type(s))
     if methods is None:
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
@@ -102,6 +104,87 @@ def dense_numpy(s: Schedule, start: int, n: int, dtype=None):
         m = min(NUMPY_CHUNK, n - a)
         out[a : a + m] = dense(s, start + a, m, NP)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# flat evaluation: a schedule of a few pieces as one elementwise expression over the steps
+# --------------------------------------------------------------------------------------------
+# A join or warmup of a few linear, sqrt, cosine or constant pieces is its own pointwise formula
+# over an iota: one select chain, fused by XLA into one loop that writes each value once, with no
+# concatenation of pieces and no table. The sines there are of angles in [0, pi/2] (a cosine
+# ramp's pi/2 * left and pi/2 * done), so a fixed odd polynomial replaces the general sine and
+# its range reduction.
+_FEW = 6  # at most this many ramps and constants in all; more pieces are evaluated piece by piece
+
+
+def _flat_ok(s, budget):
+    """Whether ``s`` is a flat schedule of at most ``budget`` pieces: the pieces left, or -1."""
+    return _flat_left(s, budget) >= 0
+
+
+def _flat_left(s, budget):
+    from . import _combinators as C
+    from . import _primitives as P
+
+    t = type(s)
+    if t is P.Constant:
+        return budget - 1
+    if t is P.Ramp:
+        fits = isinstance(s.steps, int) and s.steps <= _step_hi(JX)
+        simple = s.shape in ("linear", "sqrt") or (s.shape == "cosine" and not s.params)
+        return budget - 1 if fits and simple else -1
+    if t is C.Warmup:
+        if not isinstance(s.steps, int) or s.shape != "linear" or s.steps > _step_hi(JX):
+            return -1
+        return _flat_left(s.schedule, budget - 1)
+    if t is C.Join:
+        if any(isinstance(b, float) or b > _step_hi(JX) for b in s.boundaries):
+            return -1
+        for c in s.schedules:
+            budget = _flat_left(c, budget)
+            if budget < 0:
+                return -1
+        return budget
+    return -1
+
+
+def _sin_quarter(x):
+    """``sin(x)`` for ``0 <= x <= pi/2`` (the float of pi/2 included): ``x * P(x**2)``, the Taylor
+    polynomial to x**11 in float32 (cut below 6e-9 relative) or to x**21 in float64 (below 2e-18).
+    Within ``y`` of pi/2 where ``1 - y**2 / 2`` rounds to 1 in the dtype, sin is 1 there and so is
+    this (a cosine ramp ends exactly at its end value); relative accuracy near 0 kept."""
+    import jax.numpy as jnp
+
+    wide = jnp.dtype(x.dtype).itemsize >= 8
+    p = x * _horner(_SIN_COEFFS if wide else _SIN_COEFFS[:6], x * x)
+    return jnp.where(_HALF_PI_F - x <= (1e-8 if wide else 2e-4), 1.0, p)
+
+
+def _horner(coeffs, t2):
+    acc = t2 * 0.0 + coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        acc = acc * t2 + c
+    return acc
+
+
+def _factorial(m):
+    return float(np.prod(np.arange(1, m + 1, dtype=np.float64)))
+
+
+_SIN_COEFFS = tuple((-1.0) ** i / _factorial(2 * i + 1) for i in range(11))
+_HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
+
+
+class _QuarterSineJax(type(JX)):  # type: ignore[misc]
+    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`_flat_ok` admits."""
+
+    def __getattr__(self, item):
+        if item == "sin":
+            return _sin_quarter
+        return getattr(JX, item)
+
+
+_QUARTER_SINE = _QuarterSineJax()
 
 
 def _segments(bounds, start, n):
