@@ -114,15 +114,20 @@ def dense_numpy(s: Schedule, start: int, n: int, dtype=None):
 # concatenation of pieces and no table. The sines there are of angles in [0, pi/2] (a cosine
 # ramp's pi/2 * left and pi/2 * done), so a fixed odd polynomial replaces the general sine and
 # its range reduction.
-_FEW = 6  # at most this many ramps and constants in all; more pieces are evaluated piece by piece
+# Every piece of a select chain is evaluated at every step: a budget of pieces, where a cosine costs
+# as much as four plain pieces (its two polynomial sines), keeps that under what the piece-by-piece
+# evaluation costs. One warmup + cosine fits; two cosines (one_cycle) are evaluated piece by piece.
+_FEW = 6
+_COSINE_COST = 4
 
 
 def _flat_ok(s, budget):
-    """Whether ``s`` is a flat schedule of at most ``budget`` pieces: the pieces left, or -1."""
+    """Whether ``s`` is a flat schedule whose pieces cost at most ``budget``."""
     return _flat_left(s, budget) >= 0
 
 
 def _flat_left(s, budget):
+    """What is left of ``budget`` after the pieces of ``s``; negative where ``s`` is not flat."""
     from . import _combinators as C
     from . import _primitives as P
 
@@ -132,7 +137,7 @@ def _flat_left(s, budget):
     if t is P.Ramp:
         fits = isinstance(s.steps, int) and s.steps <= _step_hi(JX)
         simple = s.shape in ("linear", "sqrt") or (s.shape == "cosine" and not s.params)
-        return budget - 1 if fits and simple else -1
+        return budget - (_COSINE_COST if s.shape == "cosine" else 1) if fits and simple else -1
     if t is C.Warmup:
         if not isinstance(s.steps, int) or s.shape != "linear" or s.steps > _step_hi(JX):
             return -1
