@@ -9,6 +9,7 @@ matrix product. :func:`lrsched.evaluate` compiles these (see ``_evaluate``).
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -85,7 +86,7 @@ def dense(s: Schedule, start, n: int, xp, lay=_UNSET):
     """
     if n == 0:
         return _fill(0.0, 0, xp)
-    if xp is JX and _flat_ok(s, _FEW):
+    if xp is JX and _flat_left(s, _FEW) >= 0:
         return _fill(s._eval(_arange(start, n, xp), _QUARTER_SINE), n, xp)
     methods = _DENSE.get(type(s))
     if methods is None:
@@ -119,11 +120,6 @@ def dense_numpy(s: Schedule, start: int, n: int, dtype=None):
 # evaluation costs. One warmup + cosine fits; two cosines (one_cycle) are evaluated piece by piece.
 _FEW = 6
 _COSINE_COST = 4
-
-
-def _flat_ok(s, budget):
-    """Whether ``s`` is a flat schedule whose pieces cost at most ``budget``."""
-    return _flat_left(s, budget) >= 0
 
 
 def _flat_left(s, budget):
@@ -172,16 +168,12 @@ def _horner(coeffs, t2):
     return acc
 
 
-def _factorial(m):
-    return float(np.prod(np.arange(1, m + 1, dtype=np.float64)))
-
-
-_SIN_COEFFS = tuple((-1.0) ** i / _factorial(2 * i + 1) for i in range(11))
+_SIN_COEFFS = tuple((-1.0) ** i / math.factorial(2 * i + 1) for i in range(11))
 _HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
 
 
 class _QuarterSineJax(type(JX)):  # type: ignore[misc]
-    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`_flat_ok` admits."""
+    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`_flat_left` admits."""
 
     def __getattr__(self, item):
         if item == "sin":
