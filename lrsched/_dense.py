@@ -9,13 +9,14 @@ matrix product. :func:`lrsched.evaluate` compiles these (see ``_evaluate``).
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
 import numpy as np
 
 from ._backend import JX, NP
-from ._schedule import Schedule
+from ._schedule import NUMPY_CHUNK, Schedule
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,12 +86,102 @@ def dense(s: Schedule, start, n: int, xp, lay=_UNSET):
     """
     if n == 0:
         return _fill(0.0, 0, xp)
+    if xp is JX and _flat_left(s, _FEW) >= 0:
+        return _fill(s._eval(_arange(start, n, xp), _QUARTER_SINE), n, xp)
     methods = _DENSE.get(type(s))
     if methods is None:
         return _fill(s._eval(_arange(start, n, xp), xp), n, xp)
     if lay is _UNSET:
         lay = methods[0](s, start, n, xp)
     return methods[1](s, start, n, xp, lay)
+
+
+def dense_numpy(s: Schedule, start: int, n: int, dtype=None):
+    """:func:`dense` on NumPy, written chunk by chunk into one preallocated array of ``dtype``
+    (default float64): the temporaries are those of one chunk, and each value is what the whole
+    window gives (the blocks are the phases' own, see :func:`_aligned`)."""
+    out = np.empty(n, dtype=np.float64 if dtype is None else dtype)
+    for a in range(0, n, NUMPY_CHUNK):
+        m = min(NUMPY_CHUNK, n - a)
+        out[a : a + m] = dense(s, start + a, m, NP)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# flat evaluation: a schedule of a few pieces as one elementwise expression over the steps
+# --------------------------------------------------------------------------------------------
+# A join or warmup of a few linear, sqrt, cosine or constant pieces is its own pointwise formula
+# over an iota: one select chain, fused by XLA into one loop that writes each value once, with no
+# concatenation of pieces and no table. The sines there are of angles in [0, pi/2] (a cosine
+# ramp's pi/2 * left and pi/2 * done), so a fixed odd polynomial replaces the general sine and
+# its range reduction.
+# Every piece of a select chain is evaluated at every step: a budget of pieces, where a cosine costs
+# as much as four plain pieces (its two polynomial sines), keeps that under what the piece-by-piece
+# evaluation costs. One warmup + cosine fits; two cosines (one_cycle) are evaluated piece by piece.
+_FEW = 6
+_COSINE_COST = 4
+
+
+def _flat_left(s, budget):
+    """What is left of ``budget`` after the pieces of ``s``; negative where ``s`` is not flat."""
+    from . import _combinators as C
+    from . import _primitives as P
+
+    t = type(s)
+    if t is P.Constant:
+        return budget - 1
+    if t is P.Ramp:
+        fits = isinstance(s.steps, int) and s.steps <= _step_hi(JX)
+        simple = s.shape in ("linear", "sqrt") or (s.shape == "cosine" and not s.params)
+        return budget - (_COSINE_COST if s.shape == "cosine" else 1) if fits and simple else -1
+    if t is C.Warmup:
+        if not isinstance(s.steps, int) or s.shape != "linear" or s.steps > _step_hi(JX):
+            return -1
+        return _flat_left(s.schedule, budget - 1)
+    if t is C.Join:
+        if any(isinstance(b, float) or b > _step_hi(JX) for b in s.boundaries):
+            return -1
+        for c in s.schedules:
+            budget = _flat_left(c, budget)
+            if budget < 0:
+                return -1
+        return budget
+    return -1
+
+
+def _sin_quarter(x):
+    """``sin(x)`` for ``0 <= x <= pi/2`` (the float of pi/2 included): ``x * P(x**2)``, the Taylor
+    polynomial to x**11 in float32 (cut below 6e-9 relative) or to x**21 in float64 (below 2e-18).
+    Within ``y`` of pi/2 where ``1 - y**2 / 2`` rounds to 1 in the dtype, sin is 1 there and so is
+    this (a cosine ramp ends exactly at its end value); relative accuracy near 0 kept."""
+    import jax.numpy as jnp
+
+    wide = jnp.dtype(x.dtype).itemsize >= 8
+    p = x * _horner(_SIN_COEFFS if wide else _SIN_COEFFS[:6], x * x)
+    return jnp.where(_HALF_PI_F - x <= (1e-8 if wide else 2e-4), 1.0, p)
+
+
+def _horner(coeffs, t2):
+    acc = t2 * 0.0 + coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        acc = acc * t2 + c
+    return acc
+
+
+_SIN_COEFFS = tuple((-1.0) ** i / math.factorial(2 * i + 1) for i in range(11))
+_HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
+
+
+class _QuarterSineJax(type(JX)):  # type: ignore[misc]
+    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`_flat_left` admits."""
+
+    def __getattr__(self, item):
+        if item == "sin":
+            return _sin_quarter
+        return getattr(JX, item)
+
+
+_QUARTER_SINE = _QuarterSineJax()
 
 
 def _segments(bounds, start, n):
@@ -174,6 +265,8 @@ def _dense_run(s, run, xp):
     else:
         ws, we = _ramp_weights(shape, (), steps, 0, m, active, xp)
     pieces = [s.schedules[i] for _, i, _ in run]
+    if xp is NP:  # each piece as _dense_ramp writes it, so a run cut by a chunk gives the same values
+        return np.concatenate([p.start * ws + p.end * we for p in pieces])
     # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
     # re-selected from hundreds of scalars at every step as a fused broadcast would do
     packed = _TABLES.packed if xp is JX else None
@@ -317,11 +410,14 @@ def _outer(col, row, xp):
     return col[:, None] * row[None, :]
 
 
-def _blocked(start, m, xp, make, combine, *, static=False):
+def _blocked(start, m, xp, make, combine, *, static=False, limit=None):
     """Evaluate over [start, start + m): full blocks through tables, the rest directly.
 
-    Fewer than ``_BLOCK`` steps are left over; the caller evaluates those directly.
+    Fewer than ``_BLOCK`` steps are left over; the caller evaluates those directly. On NumPy the
+    blocks are those of the phase's own steps (see :func:`_aligned`); ``limit`` bounds them there.
     """
+    if xp is NP:
+        return _aligned(start, m, make, combine, limit)
     size = _BLOCK  # a power of two: the flat index splits into block and offset by shifts
     blocks = m // size
     if blocks < 2:
@@ -334,6 +430,24 @@ def _blocked(start, m, xp, make, combine, *, static=False):
 
     grid = combine(_table(tabs, static=static, xp=xp))
     return grid, start + blocks * size, m - blocks * size
+
+
+def _aligned(start, m, make, combine, limit):
+    """NumPy: the grid over the phase's own blocks (block ``j`` holds steps ``j * B .. j * B + B - 1``)
+    that end at or before ``limit`` (None: no bound), cut to the window; the steps after them are
+    left to the caller.
+
+    Which formula a step gets, and from which tables, depends on that step alone, never on where the
+    window starts, so a window split into chunks gives the values of the whole window, bit for bit.
+    """
+    size = _BLOCK
+    j0, stop = start // size, start + m
+    j1 = -(-stop // size) if limit is None else min(-(-stop // size), limit // size)
+    hi = min(stop, j1 * size)
+    if hi <= start:
+        return None, start, m
+    grid = combine(make(np.arange(j0, j1, dtype=np.int64) * size, np.arange(size, dtype=np.int64), size, NP))
+    return grid[..., start - j0 * size : hi - j0 * size], hi, stop - hi
 
 
 def _cosine_weights_grid(n, start, m, xp):
@@ -353,7 +467,7 @@ def _cosine_weights_grid(n, start, m, xp):
         return xp.stack([sl * sl, sd * sd])
 
     if isinstance(start, int):
-        return _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True)
+        return _blocked(start, m, xp, make, lambda t: combine(t).reshape(2, -1), static=True, limit=n)
     blocks = m // _BLOCK
     if blocks < 2:
         return None, start, m

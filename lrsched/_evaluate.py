@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _validate as V
 from ._backend import JX, NP
-from ._dense import _TABLES, _step_hi, _x64, dense, layout
+from ._dense import _TABLES, _step_hi, _x64, dense, dense_numpy, layout
 from ._schedule import Schedule
 from ._stack import Stack
 
@@ -196,8 +196,7 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         if not schedule._plain:
             raise ValueError("backend='numpy': the schedule has JAX array leaves; use backend='jax'")
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as the pointwise path
-            out = np.ascontiguousarray(dense(schedule, start, num_steps, NP), dtype=np.float64)
-        return out.astype(dtype) if dtype is not None else out
+            return dense_numpy(schedule, start, num_steps, dtype)
     if schedule._plain:
         # one array argument instead of one per value: a join of 1000 pieces would otherwise pay
         # for 2000 scalar arguments at every call

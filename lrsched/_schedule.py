@@ -235,9 +235,10 @@ def _bad_python_step(k):
     raise ValueError(f"step={shown}: must be finite (at most {V.show(_FLOAT_MAX)})")
 
 
-def _numpy_steps(k):
+def _numpy_steps(k, shape=None):
     """NumPy steps as int64 or float64. Unsigned steps past 2**63 - 1 hold there (a duration is
-    at most that, so every phase has been reached); a non-finite float step raises."""
+    at most that, so every phase has been reached); a non-finite float step raises (its message
+    names ``shape``, the whole array's when ``k`` is a chunk of it)."""
     k = np.asarray(k)
     kind = k.dtype.kind
     if kind == "u" and k.dtype.itemsize == 8:
@@ -249,7 +250,8 @@ def _numpy_steps(k):
     k = k.astype(np.float64, copy=False)
     if not np.isfinite(k).all():
         bad = k[~np.isfinite(k)].flat[0]
-        raise ValueError(f"step={V.show(float(bad))}: must be finite (in a step array of shape {k.shape})")
+        shape = k.shape if shape is None else shape
+        raise ValueError(f"step={V.show(float(bad))}: must be finite (in a step array of shape {shape})")
     return np.maximum(k, 0.0)
 
 
@@ -289,6 +291,9 @@ def _call_array(s: Schedule, k):
     if isinstance(k, bool) or (isinstance(k, np.ndarray) and k.dtype == bool) or isinstance(k, np.bool_):
         raise TypeError(f"step={V.show(k)}: expected an integer or float step, not a bool")
     if s._plain and isinstance(k, (np.ndarray, np.generic)):
+        k = np.asarray(k)
+        if k.size > NUMPY_CHUNK:
+            return _call_numpy_chunked(s, k)
         k = _numpy_steps(k)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as Python and JAX give
             res = np.asarray(s._eval(k, NP), dtype=np.float64)
@@ -315,6 +320,21 @@ def _call_array(s: Schedule, k):
             "learning rate without one: pass lrsched.keras.KerasSchedule(schedule) instead"
         )
     raise TypeError(f"step={V.show(k)}: expected a Python number, a NumPy array or a JAX array, got {type(k).__name__}")
+
+
+NUMPY_CHUNK = 1 << 20  # steps per chunk where NumPy evaluates a large array: bounded temporaries
+
+
+def _call_numpy_chunked(s: Schedule, k: np.ndarray):
+    """A large NumPy step array, a chunk at a time into one float64 array: the temporaries of the
+    formulas are those of one chunk. Every formula is elementwise, so the values are those of one
+    pass over the whole array."""
+    flat = k.reshape(-1)
+    out = np.empty(flat.shape, dtype=np.float64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # IEEE, as Python and JAX give
+        for a in range(0, flat.size, NUMPY_CHUNK):
+            out[a : a + NUMPY_CHUNK] = s._eval(_numpy_steps(flat[a : a + NUMPY_CHUNK], k.shape), NP)
+    return out.reshape(k.shape)
 
 
 def register_node(cls, builder):

@@ -335,3 +335,82 @@ def test_float32_accuracy_of_a_late_window_of_a_cosine_to_zero(before_end):
     k = np.arange(a, n, dtype=np.float64)
     ref = np.sin(np.pi / 2 * (n - k) / n) ** 2
     assert np.max(np.abs(got - ref) / ref) <= 1e-6
+
+
+# -- dense evaluation of a few pieces: one elementwise loop, no general sine, no concatenation --
+def _few_piece_schedules(n):
+    return {
+        "warmup_cosine": lrsched.warmup_cosine(1.0, n, n // 20, end=1e-3),
+        "wsd": lrsched.wsd(2.0, n, n // 50, 0.3, decay_shape="sqrt"),
+        "one_cycle": lrsched.one_cycle(1.0, n),
+        "warmup_linear": lrsched.warmup_linear(0.5, n, n // 10, start=0.01),
+    }
+
+
+@pytest.mark.parametrize("name", ["warmup_cosine", "wsd", "warmup_linear"])
+@pytest.mark.parametrize("start", [0, 12_345])
+def test_few_piece_dense_program_is_one_loop_without_sine_or_concatenate(name, start):
+    from lrsched._backend import JX
+    from lrsched._dense import dense
+
+    n = 10**6
+    s = _few_piece_schedules(n)[name]
+    text = jax.jit(lambda k0: dense(s, k0, n, JX, None)).lower(jnp.int32(start)).as_text()
+    for op in ("concatenate", "sine", "cosine", "dynamic_update_slice"):
+        assert f"stablehlo.{op}" not in text, (name, op)
+
+
+def _one_cycle_f64(k, peak, total, pct=0.3, div=25.0, final_div=1e4):
+    # torch's OneCycleLR (cosine anneal, two phases) from its definition
+    k = k.astype(np.float64)
+    up_end = float(pct * total) - 1
+    down_end = float(total) - 1
+    lo, hi, fin = peak / div, peak, peak / div / final_div
+    t_up = np.clip(k / up_end, 0, 1)
+    t_dn = np.clip((k - up_end) / (down_end - up_end), 0, 1)
+    up = hi + (lo - hi) / 2 * (np.cos(np.pi * t_up) + 1)
+    dn = fin + (hi - fin) / 2 * (np.cos(np.pi * t_dn) + 1)
+    return np.where(k <= up_end, up, dn)
+
+
+@pytest.mark.parametrize("n", [10**6, 10**7])
+def test_float32_accuracy_of_few_piece_schedules_against_float64(n):
+    k = np.arange(n)
+    refs = {
+        "warmup_cosine": _warmup_cosine_f64(k, 1.0, n, n // 20, 1e-3),
+        "one_cycle": _one_cycle_f64(k, 1.0, n),
+    }
+    for name, ref in refs.items():
+        got = np.asarray(lrsched.evaluate(_few_piece_schedules(n)[name], n, dtype=np.float32), dtype=np.float64)
+        mask = ref > 0
+        assert np.max(np.abs(got[mask] - ref[mask]) / ref[mask]) <= 1e-6, name
+        assert got[0] == np.float32(ref[0]), name
+        assert got[-1] == np.float32(ref[-1]) or name == "one_cycle", name
+
+
+@pytest.mark.parametrize("name", ["warmup_cosine", "wsd", "one_cycle", "warmup_linear"])
+@pytest.mark.parametrize("start", [0, 999, 2**31 - 5000])
+def test_few_piece_dense_matches_pointwise(name, start):
+    n = 4096
+    total = start + 3 * n if start < 2**31 - 5000 else 2**31 - 1
+    s = _few_piece_schedules(total)[name]
+    dense_values = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    exact = np.array([s(int(k)) for k in range(start, start + n)])
+    assert np.max(np.abs(dense_values - exact) / np.maximum(np.abs(exact), 1e-30)) <= 1e-6
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_quarter_sine_polynomial_against_math_sin(x64):
+    from lrsched._dense import _sin_quarter
+
+    with jax.enable_x64(x64):
+        dt = jnp.float64 if x64 else jnp.float32
+        xs = np.concatenate([np.linspace(0.0, np.pi / 2, 10_001), np.geomspace(1e-30, 1e-2, 500)])
+        xs = np.asarray(xs, dtype=dt).astype(np.float64)  # the arguments exactly as the dtype holds them
+        got = np.asarray(jax.jit(_sin_quarter)(jnp.asarray(xs, dtype=dt)), dtype=np.float64)
+        want = np.array([math.sin(x) for x in xs])
+        rel = np.abs(got - want) / np.maximum(want, 1e-300)
+        assert got[0] == 0.0
+        assert np.max(rel[1:]) <= (4e-16 if x64 else 3e-7)
+        top = jax.jit(_sin_quarter)(jnp.asarray(math.pi / 2, dtype=dt) * jnp.ones(3, dtype=dt))
+        assert np.all(np.asarray(top) == 1.0)  # a cosine ramp ends exactly at its end value
