@@ -212,10 +212,31 @@ def _pieces(bounds, start, lay):
         yield i, 0 if first else start - (bounds[i - 1] if i else 0), m, sub
 
 
+_MAX_PARTS = 64
+"""On JAX, a join whose window would be built from more separately evaluated parts than this is
+evaluated pointwise instead, where a step finds its piece with one ``searchsorted`` and one formula
+per kind of piece: the compiled program then stays the same size however many pieces there are
+(one sub-program per piece made XLA's compile of a 10,000-piece join run out of memory)."""
+
+
 def _layout_join(s, start, n, xp):
     if any(isinstance(b, float) for b in s.boundaries):
         return None
-    return _split(s.boundaries, start, n, lambda i: s.schedules[i], xp)
+    lay = _split(s.boundaries, start, n, lambda i: s.schedules[i], xp)
+    if xp is JX and len(lay) > _MAX_PARTS and _parts(s, lay, xp) > _MAX_PARTS:
+        return None
+    return lay
+
+
+def _parts(s, lay, xp) -> int:
+    """How many parts :func:`_dense_join` would build: a run of like whole ramps counts once."""
+    count, prev = 0, None
+    for i, first, m, _ in lay:
+        key = _run_key(s, i, 0 if first else None, m, xp)
+        if key is None or key != prev:
+            count += 1
+        prev = key
+    return count
 
 
 def _dense_join(s, start, n, xp, lay):

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ._backend import step_max
+from ._dense import _TABLES
 from ._primitives import _INEXACT_END, SHAPES, Ramp, ramp_value
 
 _WARMUP = "warmup"  # the tag of a warmup's ramp atom (its end is the child's first value)
@@ -123,6 +124,12 @@ def _stack(vals, xp):
         import jax.numpy as jnp
 
         return jnp.asarray(vals, dtype=jnp.result_type(float))
+    packed = _TABLES.packed if xp.name == "jax" else None
+    if packed is not None and all(id(v) in packed[1] for v in vals):
+        # values unpacked from evaluate's one array: one gather by index, not a concatenate of
+        # thousands of scalars (XLA's compile of that grows quadratically and runs out of memory)
+        at = packed[1]
+        return packed[0][np.array([at[id(v)] for v in vals], dtype=np.int32)]
     return xp.stack([xp.asarray(v) for v in vals])
 
 
@@ -216,6 +223,6 @@ def staircase(start, scales, bounds, k, xp):
             run.append(run[-1] * s)
         table = jnp.asarray(np.asarray(run), dtype=jnp.result_type(float))
     else:
-        table = jnp.cumprod(jnp.stack([jnp.asarray(x) for x in (start, *scales)]))
+        table = jnp.cumprod(_stack([start, *scales], xp))
     sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
     return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k))

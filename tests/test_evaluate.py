@@ -414,3 +414,22 @@ def test_quarter_sine_polynomial_against_math_sin(x64):
         assert np.max(rel[1:]) <= (4e-16 if x64 else 3e-7)
         top = jax.jit(_sin_quarter)(jnp.asarray(math.pi / 2, dtype=dt) * jnp.ones(3, dtype=dt))
         assert np.all(np.asarray(top) == 1.0)  # a cosine ramp ends exactly at its end value
+
+
+def test_evaluate_a_join_of_ten_thousand_mixed_pieces():
+    # alternating cosine / linear pieces of varied lengths form no runs of like ramps: evaluate
+    # takes them pointwise (one searchsorted, one gather from the packed values), so the program
+    # does not grow with the pieces (one sub-program per piece ran XLA's compiler out of memory)
+    rng = np.random.default_rng(0)
+    pieces, bounds, b = [], [], 0
+    for i in range(10_000):
+        n = int(rng.integers(5, 50))
+        pieces.append(lrsched.cosine(1.0, 0.1, n) if i % 2 else lrsched.linear(0.5, 0.2, n))
+        b += n
+        bounds.append(b)
+    s = lrsched.join(pieces, bounds[:-1])
+    total = bounds[-1] + 100
+    v = np.asarray(lrsched.evaluate(s, total))
+    ks = np.unique(np.concatenate([rng.integers(0, total, 2000), np.asarray(bounds[:500]), [0, total - 1]]))
+    want = np.array([s(int(k)) for k in ks])  # the Python path, plain float64 arithmetic
+    np.testing.assert_allclose(v[ks], want, rtol=1e-6, atol=1e-7)
