@@ -9,13 +9,13 @@ matrix product. :func:`lrsched.evaluate` compiles these (see ``_evaluate``).
 
 from __future__ import annotations
 
-import math
 import threading
 from typing import Any
 
 import numpy as np
 
 from ._backend import JX, NP
+from ._quarter_sine import _QUARTER_SINE
 from ._schedule import NUMPY_CHUNK, Schedule
 
 
@@ -147,41 +147,6 @@ def _flat_left(s, budget):
                 return -1
         return budget
     return -1
-
-
-def _sin_quarter(x):
-    """``sin(x)`` for ``0 <= x <= pi/2`` (the float of pi/2 included): ``x * P(x**2)``, the Taylor
-    polynomial to x**11 in float32 (cut below 6e-9 relative) or to x**21 in float64 (below 2e-18).
-    Within ``y`` of pi/2 where ``1 - y**2 / 2`` rounds to 1 in the dtype, sin is 1 there and so is
-    this (a cosine ramp ends exactly at its end value); relative accuracy near 0 kept."""
-    import jax.numpy as jnp
-
-    wide = jnp.dtype(x.dtype).itemsize >= 8
-    p = x * _horner(_SIN_COEFFS if wide else _SIN_COEFFS[:6], x * x)
-    return jnp.where(_HALF_PI_F - x <= (1e-8 if wide else 2e-4), 1.0, p)
-
-
-def _horner(coeffs, t2):
-    acc = t2 * 0.0 + coeffs[-1]
-    for c in reversed(coeffs[:-1]):
-        acc = acc * t2 + c
-    return acc
-
-
-_SIN_COEFFS = tuple((-1.0) ** i / math.factorial(2 * i + 1) for i in range(11))
-_HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
-
-
-class _QuarterSineJax(type(JX)):  # type: ignore[misc]
-    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`_flat_left` admits."""
-
-    def __getattr__(self, item):
-        if item == "sin":
-            return _sin_quarter
-        return getattr(JX, item)
-
-
-_QUARTER_SINE = _QuarterSineJax()
 
 
 def _segments(bounds, start, n):

@@ -401,7 +401,7 @@ def test_few_piece_dense_matches_pointwise(name, start):
 
 @pytest.mark.parametrize("x64", [False, True])
 def test_quarter_sine_polynomial_against_math_sin(x64):
-    from lrsched._dense import _sin_quarter
+    from lrsched._quarter_sine import _sin_quarter
 
     with jax.enable_x64(x64):
         dt = jnp.float64 if x64 else jnp.float32
