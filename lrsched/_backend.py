@@ -1,38 +1,68 @@
 """The three numeric namespaces a schedule formula is written against.
 
-Every formula in lrsched is written once, against a small namespace argument ``xp`` that offers
-``cos``, ``sin``, ``exp``, ``log``, ``sqrt``, ``tanh``, ``where``, ``minimum``, ``maximum``,
-``floor`` and ``searchsorted``. Three namespaces implement it:
+Every formula in lrsched is written once, against a namespace argument ``xp``. Three namespaces
+implement it, each with the same operations:
 
 * :data:`PY` over :mod:`math` and builtins, for Python numbers (the path a PyTorch training loop
-  takes: no NumPy or JAX call, so a call costs a few hundred nanoseconds);
+  takes: no NumPy or JAX call, so a call costs well under a microsecond);
 * :data:`NP` over NumPy, for NumPy scalars and arrays (float64 results);
 * :data:`JX` over ``jax.numpy``, for JAX arrays and tracers (works under ``jit``/``vmap``/``grad``).
 
+Elementwise: ``cos sin exp log log1p expm1 sqrt tanh floor minimum maximum where divide``;
+tables: ``searchsorted_right take stack asarray``; dense evaluation: ``arange full concat``, the
+float type ``float`` and ``step_hi`` (the largest integer step). Two flags say what kind of
+computation a namespace runs, so a formula never compares names:
+
+* ``static``: plain Python scalars (a branch may be taken on a value);
+* ``compiled``: an XLA program, where evaluating every piece of a join costs compile time and
+  run time at every step, and one gathered lookup is cheap (JAX).
+
 Operators (``+ - * / // **``) work the same on all three, so formulas use them directly.
+Importing lrsched imports JAX (a run-time dependency, needed to register schedules as pytrees);
+the Python namespace never calls it.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import numbers
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
+
+
+def _ieee_divide(a, b):
+    """``a / b`` on Python floats with IEEE results where ``b`` is zero, as NumPy and JAX give."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 class _Python:
     """Plain Python arithmetic: scalars in, scalars out, no NumPy or JAX."""
 
     name = "python"
+    static = True
+    compiled = False
+    float = float
     cos = staticmethod(math.cos)
     sin = staticmethod(math.sin)
     exp = staticmethod(math.exp)
     log = staticmethod(math.log)
+    log1p = staticmethod(math.log1p)
+    expm1 = staticmethod(math.expm1)
     sqrt = staticmethod(math.sqrt)
     tanh = staticmethod(math.tanh)
     floor = staticmethod(math.floor)
     minimum = staticmethod(min)
     maximum = staticmethod(max)
+    divide = staticmethod(_ieee_divide)
 
     @staticmethod
     def where(cond, a, b):
@@ -46,27 +76,15 @@ class _Python:
     def take(table, i):
         return table[i]
 
-    @staticmethod
-    def zero():
-        return 0
-
 
 class _NumPy:
-    """NumPy ufuncs over float64/int64 arrays."""
+    """NumPy ufuncs over float64/int64 arrays (the elementwise functions are set below)."""
 
     name = "numpy"
-    cos = staticmethod(np.cos)
-    sin = staticmethod(np.sin)
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
-    tanh = staticmethod(np.tanh)
-    floor = staticmethod(np.floor)
-    minimum = staticmethod(np.minimum)
-    maximum = staticmethod(np.maximum)
-    where = staticmethod(np.where)
-    stack = staticmethod(np.stack)
-    asarray = staticmethod(np.asarray)
+    static = False
+    compiled = False
+    float = np.float64
+    step_hi = 2**63 - 1
 
     @staticmethod
     def searchsorted_right(table, k):
@@ -77,60 +95,97 @@ class _NumPy:
         return np.asarray(table)[i]
 
     @staticmethod
-    def zero():
-        return np.int64(0)
+    def arange(start, n):
+        return np.arange(start, start + n, dtype=np.int64)
+
+    @staticmethod
+    def full(v, n):
+        return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+
+    @staticmethod
+    def concat(parts):
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def x64() -> bool:
+    """Whether JAX's 64-bit mode is on (int64 steps and float64 values by default)."""
+    return bool(jax.config.read("jax_enable_x64"))
 
 
 class _Jax:
-    """``jax.numpy``; imported on first use so that the Python path never touches JAX."""
+    """``jax.numpy``, for JAX arrays and tracers (the elementwise functions are set below)."""
 
     name = "jax"
+    static = False
+    compiled = True
 
-    def __getattr__(self, item):
-        import jax.numpy as jnp
+    @property
+    def float(self):
+        return jnp.result_type(float)
 
-        ops = {
-            "cos": jnp.cos,
-            "sin": jnp.sin,
-            "exp": jnp.exp,
-            "log": jnp.log,
-            "sqrt": jnp.sqrt,
-            "tanh": jnp.tanh,
-            "floor": jnp.floor,
-            "minimum": jnp.minimum,
-            "maximum": jnp.maximum,
-            "where": jnp.where,
-            "stack": jnp.stack,
-            "asarray": jnp.asarray,
-        }
-        if item not in ops:
-            raise AttributeError(item)
-        setattr(self, item, ops[item])
-        return ops[item]
+    @property
+    def step_hi(self) -> int:
+        """The largest step JAX's integer steps hold (int32 unless x64 is enabled)."""
+        return 2**63 - 1 if x64() else 2**31 - 1
 
     @staticmethod
     def searchsorted_right(table, k):
-        import jax.numpy as jnp
-
         k = jnp.asarray(k)
         return jnp.searchsorted(jnp.asarray(table, dtype=k.dtype), k, side="right")
 
     @staticmethod
     def take(table, i):
-        import jax.numpy as jnp
-
         return jnp.asarray(table)[i]
 
     @staticmethod
-    def zero():
-        import jax.numpy as jnp
+    def arange(start, n):
+        dt = jnp.int64 if x64() else jnp.int32
+        return lax.iota(dt, n) + jnp.asarray(start, dt)
 
-        return jnp.zeros((), dtype=jnp.int32)
+    @staticmethod
+    def full(v, n):
+        return jnp.broadcast_to(jnp.asarray(v, dtype=jnp.result_type(float)), (n,))
 
+    @staticmethod
+    def concat(parts):
+        return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+
+
+# the array namespaces: the module's own function of each name
+_ARRAY_OPS = (
+    *("cos", "sin", "exp", "log", "log1p", "expm1", "sqrt", "tanh", "floor", "minimum", "maximum"),
+    *("where", "stack", "asarray", "divide"),
+)
+for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
+    for _op in _ARRAY_OPS:
+        setattr(_cls, _op, staticmethod(getattr(_mod, _op)))
 
 PY = _Python()
 NP = _NumPy()
 JX = _Jax()
+
+
+def is_jax(x) -> bool:
+    """Whether ``x`` is a JAX array or tracer."""
+    return isinstance(x, (jax.Array, jax.core.Tracer))
+
+
+def is_traced(x) -> bool:
+    """Whether ``x`` is a JAX tracer (a value known only when the program runs)."""
+    return isinstance(x, jax.core.Tracer)
+
+
+def python_step(k) -> bool:
+    """Whether the step ``k`` is a Python number: a formula may branch on it, on any backend
+    (a Python step, or the step-0 probe of a warmup's first value)."""
+    t = type(k)
+    return t is int or t is float
+
+
+def is_real(x) -> bool:
+    """A real number that is not a bool (a Python, NumPy or 0-d value)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
 
 _INT_MAX: dict = {}
 

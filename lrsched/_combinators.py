@@ -1,26 +1,29 @@
-"""Combinators: warmup, join, chain, clip, shift, per_epoch, and arithmetic (``cycle`` is in ``_cycle``)."""
+"""Combinators: warmup, join, chain, clip, shift and per_epoch (``cycle`` is in ``_cycle``,
+arithmetic in ``_node``)."""
 
 from __future__ import annotations
 
 import bisect
 import math
-import numbers
 
+import numpy as np
+
+from . import _tables as T
 from . import _validate as V
-from ._backend import fit, step_max
+from ._backend import JX, NP, fit, python_step, step_max
 from ._gather import join_value
-from ._primitives import Constant, constant, ramp_value, shape_params
-from ._schedule import Schedule, register_node
+from ._node import Schedule, schedule_arg
+from ._ramps import ramp_value, shape_params
+from ._tables import dense, layout
 
 
 # --------------------------------------------------------------------------------------------
 # warmup
 # --------------------------------------------------------------------------------------------
-class Warmup(Schedule):
+class Warmup(Schedule, kind="warmup"):
     _values = ("start",)
     _children = ("schedule",)
     _static = ("steps", "shape")
-    _kind = "warmup"
     _npos = 2
 
     def _eval(self, k, xp):
@@ -29,11 +32,11 @@ class Warmup(Schedule):
             return child._eval(k, xp)
         # A static step (a Python number; on the array paths only the step-0 probe below) takes
         # one branch, so nested warmups cost linear, not exponential, work.
-        if xp.name == "python" or type(k) is int:
+        if xp.static or python_step(k):
             if k < n:
                 return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
             return child._eval(k - n, xp)
-        if xp.name == "jax" and type(child) in (Join, Warmup):  # nested phases: one lookup for all
+        if xp.compiled and isinstance(child, (Join, Warmup)):  # nested phases: one lookup for all
             v = join_value(self, k, xp)
             if v is not NotImplemented:
                 return v
@@ -43,27 +46,60 @@ class Warmup(Schedule):
             return up
         return xp.where(k < n, up, child._eval(xp.maximum(k - n, 0), xp))
 
-    def _args(self):
-        return {"schedule": self.schedule, "steps": self.steps, "start": self.start, "shape": self.shape}
+    def _layout(self, start, n, xp):
+        if isinstance(self.steps, float):
+            return None
+        return T.split((self.steps,), start, n, lambda i: self.schedule if i else None, xp)
+
+    def _dense(self, start, n, xp, lay):
+        w = self.steps
+        if lay is None:
+            return T.pointwise(self, start, n, xp)
+        parts = []
+        for i, a, m, sub in T.pieces((w,), start, lay):
+            if i == 0:  # the ramp up needs only the schedule's first value, not the whole subtree
+                first = self.schedule._eval(0, xp)
+                up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, first, xp.arange(a, m), w)
+                parts.append(xp.full(up, m))
+            else:
+                parts.append(dense(self.schedule, a, m, xp, sub))
+        return xp.concat(parts)
+
+    def _flat(self, budget):
+        if not isinstance(self.steps, int) or self.shape != "linear" or self.steps > 2**31 - 1:
+            return -1
+        return self.schedule._flat(budget - 1)
+
+    def _phases(self, at):
+        n = self.steps
+        if n > 0:
+            at.mark(n)
+        at.walk(self.schedule, lambda x: n + x, n)
+
+    def _atoms(self, start, stop, out):
+        if not self.steps:
+            return self.schedule._atoms(start, stop, out)
+        out.append((start, _RampUp(self)))
+        b = start + self.steps
+        if stop is None or b < stop:
+            self.schedule._atoms(b, stop, out)
+
+
+class _RampUp:
+    """A warmup's ramp as a piece of a traced lookup: a ramp whose end is the schedule's first value."""
+
+    def __init__(self, w):
+        self.w = w
+
+    def _ramp_key(self):
+        return self.w.shape, len(_WARMUP_PARAMS[self.w.shape]), self.w.steps
+
+    def _ramp_values(self, xp):
+        w = self.w
+        return (w.start, w.schedule._eval(0, xp), *_WARMUP_PARAMS[w.shape])
 
 
 _WARMUP_PARAMS: dict[str, tuple] = {}
-
-
-def _first_value(s) -> float | None:
-    """``s(0)`` when it is plain arithmetic; ``None`` with array leaves or a user function inside
-    (building a schedule never calls one)."""
-    from ._fn import Fn
-
-    todo = [s]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, Fn) or not node._plain:
-            return None
-        for name in node._children:
-            c = node.__dict__[name]
-            todo.extend(c if type(c) is tuple else (c,))
-    return s(0)
 
 
 def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
@@ -81,7 +117,7 @@ def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
         >>> [s(k) for k in range(6)]
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     steps = V.steps("steps", steps)
     start = V.value("start", start)
     if shape not in _WARMUP_PARAMS:
@@ -89,7 +125,7 @@ def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
     if shape == "exponential" and V.is_plain(start) and not start != 0:
         raise ValueError(f"start={V.show(start)}: an exponential warmup needs a non-zero start")
     if shape == "exponential" and V.is_plain(start):
-        first = _first_value(schedule)  # a geometric ramp to schedule(0) needs it of start's sign
+        first = schedule._first()  # a geometric ramp to schedule(0) needs it of start's sign
         if first is not None and not start * first > 0:
             raise ValueError(
                 f"start={V.show(start)}: an exponential warmup needs schedule(0)={V.show(first)} of the same sign"
@@ -97,26 +133,22 @@ def warmup(schedule, steps, *, start=0.0, shape="linear") -> Schedule:
     return Warmup._make(schedule=schedule, start=start, steps=steps, shape=shape)
 
 
-register_node(Warmup, warmup)
-
-
 # --------------------------------------------------------------------------------------------
 # join
 # --------------------------------------------------------------------------------------------
-class Join(Schedule):
+class Join(Schedule, kind="join"):
     _children = ("schedules",)
     _static = ("boundaries",)
-    _kind = "join"
     _npos = 2
 
     def _eval(self, k, xp):
         pieces, bounds = self.schedules, self.boundaries
-        if xp.name == "python" or type(k) is int:
+        if xp.static or python_step(k):
             i = bisect.bisect_right(bounds, k)
             if i:
                 k = k - bounds[i - 1]
             return pieces[i]._eval(k, xp)
-        if xp.name == "jax":  # one lookup and one formula per kind of piece
+        if xp.compiled:  # one lookup and one formula per kind of piece
             v = join_value(self, k, xp)
             if v is not NotImplemented:
                 return v
@@ -128,8 +160,113 @@ class Join(Schedule):
             out = xp.where(k >= b, piece._eval(xp.maximum(k - b, 0), xp), out)
         return out
 
-    def _args(self):
-        return {"schedules": list(self.schedules), "boundaries": list(self.boundaries)}
+    def _layout(self, start, n, xp):
+        if any(isinstance(b, float) for b in self.boundaries):
+            return None
+        lay = T.split(self.boundaries, start, n, lambda i: self.schedules[i], xp)
+        if xp.compiled and len(lay) > MAX_PARTS and self._parts(lay, xp) > MAX_PARTS:
+            return None
+        return lay
+
+    def _parts(self, lay, xp) -> int:
+        """How many parts :meth:`_dense` would build: a run of like whole ramps counts once."""
+        count, prev = 0, None
+        for i, first, m, _ in lay:
+            key = self._run_key(i, 0 if first else None, m, xp)
+            if key is None or key != prev:
+                count += 1
+            prev = key
+        return count
+
+    def _dense(self, start, n, xp, lay):
+        if lay is None:
+            return T.pointwise(self, start, n, xp)
+        parts, run = [], []
+        for i, a, m, sub in T.pieces(self.boundaries, start, lay):
+            key = self._run_key(i, a, m, xp)
+            if run and (key is None or key != run[0][0]):
+                parts.append(self._dense_run(run, xp))
+                run = []
+            if key is None:
+                parts.append(dense(self.schedules[i], a, m, xp, sub))
+            else:
+                run.append((key, i, sub))
+        if run:
+            parts.append(self._dense_run(run, xp))
+        return xp.concat(parts)
+
+    def _run_key(self, i, a, m, xp):
+        """Pieces that are whole ramps of one shape and length share their weights: a run key."""
+        r = self.schedules[i]._ramp_key()
+        if r is None or r[1] or r[0] in ("exponential", "tanh"):
+            return None
+        steps = r[2]
+        if not isinstance(steps, int) or steps == 0 or not isinstance(a, int) or a != 0 or steps > xp.step_hi:
+            return None
+        return (r[0], steps, m)
+
+    def _dense_run(self, run, xp):
+        """Consecutive ramp pieces of one shape and length: one set of weights, an outer product."""
+        (shape, steps, m), i0, sub = run[0]
+        if len(run) == 1:
+            return dense(self.schedules[i0], 0, m, xp, sub)
+        active = T.active(steps, 0, m)
+        if m <= T.STATIC_WEIGHTS:  # weights depend on step counts alone: float64 constants, once
+            ws, we = T.table(lambda txp: T.ramp_weights(shape, (), steps, 0, m, active, txp), static=True, xp=xp)
+        else:
+            ws, we = T.ramp_weights(shape, (), steps, 0, m, active, xp)
+        ends = [self.schedules[i]._ramp_values(xp)[:2] for _, i, _ in run]
+        if xp is NP:  # each piece as Ramp._dense writes it, so a run cut by a chunk gives the same values
+            return np.concatenate([a * ws + b * we for a, b in ends])
+        # (pieces, 2) @ (2, steps): a product XLA keeps as one op, so the gathered values are not
+        # re-selected from hundreds of scalars at every step as a fused broadcast would do
+        packed = T.TABLES.packed if xp is JX else None
+        if packed is not None and all(id(a) in packed[1] and id(b) in packed[1] for a, b in ends):
+            at = packed[1]
+            table = packed[0][np.array([[at[id(a)], at[id(b)]] for a, b in ends])]
+        else:
+            table = xp.stack([xp.stack([xp.asarray(a), xp.asarray(b)]) for a, b in ends])
+        return (table @ xp.stack([xp.asarray(ws), xp.asarray(we)])).reshape(-1)
+
+    def _flat(self, budget):
+        if any(isinstance(b, float) or b > 2**31 - 1 for b in self.boundaries):
+            return -1
+        for c in self.schedules:
+            budget = c._flat(budget)
+            if budget < 0:
+                return -1
+        return budget
+
+    def _phases(self, at):
+        edges = (0, *self.boundaries)
+        for i, piece in enumerate(self.schedules):
+            b0 = edges[i]
+            b1 = self.boundaries[i] if i < len(self.boundaries) else math.inf
+            if b1 <= b0:  # a piece of no steps
+                continue
+            if i:
+                at.mark(b0)
+            at.walk(piece, lambda x, b0=b0: b0 + x, b0, b1)
+
+    def _atoms(self, start, stop, out):
+        bounds = (0, *self.boundaries)
+        for i, piece in enumerate(self.schedules):
+            b = start + bounds[i]
+            if stop is not None and b >= stop:
+                break
+            nxt = start + self.boundaries[i] if i < len(self.boundaries) else stop
+            if stop is not None and nxt is not None:
+                nxt = min(nxt, stop)
+            if nxt is not None and nxt == b:  # a zero-length piece is skipped
+                continue
+            piece._atoms(b, nxt, out)
+
+
+MAX_PARTS = 64
+"""On JAX, a join whose window would be built from more separately evaluated parts than this is
+evaluated pointwise instead, where a step finds its piece with one ``searchsorted`` and one formula
+per kind of piece: the compiled program then stays the same size however many pieces there are
+(one sub-program per piece made XLA's compile of a 10,000-piece join run out of memory)."""
 
 
 def join(schedules, boundaries) -> Schedule:
@@ -155,7 +292,7 @@ def join(schedules, boundaries) -> Schedule:
     if not schedules:
         raise ValueError("schedules=[]: needs at least one schedule")
     for i, s in enumerate(schedules):
-        V.schedule(f"schedules[{i}]", s)
+        schedule_arg(f"schedules[{i}]", s)
     if len(boundaries) != len(schedules) - 1:
         raise ValueError(
             f"boundaries={V.show(list(boundaries))}: needs len(schedules) - 1 = {len(schedules) - 1} entries, got {len(boundaries)}"
@@ -169,15 +306,11 @@ def join(schedules, boundaries) -> Schedule:
     return Join._make(schedules=tuple(schedules), boundaries=bounds)
 
 
-register_node(Join, join)
-
-
 # --------------------------------------------------------------------------------------------
 # chain, clip, shift, per_epoch
 # --------------------------------------------------------------------------------------------
-class Chain(Schedule):
+class Chain(Schedule, kind="chain"):
     _children = ("schedules",)
-    _kind = "chain"
 
     def _eval(self, k, xp):
         it = iter(self.schedules)
@@ -186,11 +319,16 @@ class Chain(Schedule):
             v = v * s._eval(k, xp)
         return v
 
-    def _repr_call(self):
-        return "chain", {"*": list(self.schedules)}
+    def _layout(self, start, n, xp):
+        return tuple(layout(c, start, n, xp) for c in self.schedules)
 
-    def _args(self):
-        return {"schedules": list(self.schedules)}
+    def _dense(self, start, n, xp, lay):
+        it = zip(self.schedules, lay)
+        c, sub = next(it)
+        v = dense(c, start, n, xp, sub)
+        for c, sub in it:
+            v = v * dense(c, start, n, xp, sub)
+        return v
 
 
 def chain(*schedules) -> Schedule:
@@ -206,29 +344,30 @@ def chain(*schedules) -> Schedule:
     if not schedules:
         raise ValueError("schedules=(): chain needs at least one schedule")
     for i, s in enumerate(schedules):
-        V.schedule(f"schedules[{i}]", s)
+        schedule_arg(f"schedules[{i}]", s)
     return Chain._make(schedules=tuple(schedules))
 
 
-register_node(Chain, lambda schedules: chain(*schedules) if isinstance(schedules, list) else chain(schedules))
-
-
-class Clip(Schedule):
+class Clip(Schedule, kind="clip"):
     _values = ("min", "max")
     _children = ("schedule",)
-    _kind = "clip"
     _npos = 1
 
     def _eval(self, k, xp):
-        v = self.schedule._eval(k, xp)
+        return self._bound(self.schedule._eval(k, xp), xp)
+
+    def _bound(self, v, xp):
         if self.min is not None:
             v = xp.maximum(v, self.min)
         if self.max is not None:
             v = xp.minimum(v, self.max)
         return v
 
-    def _args(self):
-        return {"schedule": self.schedule, "min": self.min, "max": self.max}
+    def _layout(self, start, n, xp):
+        return layout(self.schedule, start, n, xp)
+
+    def _dense(self, start, n, xp, lay):
+        return self._bound(dense(self.schedule, start, n, xp, lay), xp)
 
 
 def clip(schedule, min=None, max=None) -> Schedule:  # noqa: A002 - the contract's names
@@ -239,7 +378,7 @@ def clip(schedule, min=None, max=None) -> Schedule:  # noqa: A002 - the contract
         >>> lrsched.clip(lrsched.linear(0.0, 1.0, 10), min=0.2, max=0.5)(1), lrsched.clip(lrsched.linear(0.0, 1.0, 10), max=0.5)(9)
         (0.2, 0.5)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     lo = V.value("min", min, allow_none=True)
     hi = V.value("max", max, allow_none=True)
     if V.is_plain(lo) and V.is_plain(hi) and lo > hi:
@@ -247,13 +386,9 @@ def clip(schedule, min=None, max=None) -> Schedule:  # noqa: A002 - the contract
     return Clip._make(schedule=schedule, min=lo, max=hi)
 
 
-register_node(Clip, clip)
-
-
-class Shift(Schedule):
+class Shift(Schedule, kind="shift"):
     _children = ("schedule",)
     _static = ("steps",)
-    _kind = "shift"
     _npos = 2
 
     def _eval(self, k, xp):
@@ -271,6 +406,33 @@ class Shift(Schedule):
             k = xp.minimum(k, hi + d)
         return self.schedule._eval(xp.maximum(k - d, 0), xp)
 
+    def _layout(self, start, n, xp):
+        d = self.steps
+        if isinstance(d, float):
+            return None
+        if d <= 0:  # a delay of -d steps is the child at start - d, while those steps fit the backend
+            return (layout(self.schedule, start - d, n, xp),) if start - d + n - 1 <= xp.step_hi else None
+        return T.split((d,), start, n, lambda i: self.schedule if i else None, xp)
+
+    def _dense(self, start, n, xp, lay):
+        d = self.steps
+        if lay is None:
+            return T.pointwise(self, start, n, xp)
+        if d <= 0:
+            return dense(self.schedule, start - d, n, xp, lay[0])
+        parts = []
+        for i, a, m, sub in T.pieces((d,), start, lay):
+            parts.append(
+                xp.full(self.schedule._eval(xp.arange(0, 1), xp), m) if i == 0 else dense(self.schedule, a, m, xp, sub)
+            )
+        return xp.concat(parts)
+
+    def _phases(self, at):
+        d = self.steps
+        if d > 0:
+            at.mark(d)
+        at.walk(self.schedule, lambda x: x + d, max(d, 0))
+
 
 def shift(schedule, steps) -> Schedule:
     """``schedule(max(k - steps, 0))``: delays the schedule by ``steps`` (a negative ``steps`` advances).
@@ -281,17 +443,13 @@ def shift(schedule, steps) -> Schedule:
         >>> s(3), s(10)
         (0.0, 0.5)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     return Shift._make(schedule=schedule, steps=V.steps("steps", steps, allow_negative=True))
 
 
-register_node(Shift, shift)
-
-
-class PerEpoch(Schedule):
+class PerEpoch(Schedule, kind="per_epoch"):
     _children = ("schedule",)
     _static = ("steps_per_epoch",)
-    _kind = "per_epoch"
     _npos = 2
 
     def _eval(self, k, xp):
@@ -299,6 +457,10 @@ class PerEpoch(Schedule):
         if spe is None:  # an epoch longer than any step k's integer dtype holds: epoch 0
             return self.schedule._eval(xp.minimum(k, 0), xp)
         return self.schedule._eval(k // spe, xp)
+
+    def _phases(self, at):
+        e = self.steps_per_epoch
+        at.walk(self.schedule, lambda x: math.ceil(x) * e)
 
 
 def per_epoch(schedule, steps_per_epoch) -> Schedule:
@@ -310,92 +472,6 @@ def per_epoch(schedule, steps_per_epoch) -> Schedule:
         >>> s(99), s(100), s(250)
         (1.0, 0.5, 0.25)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     spe = V.steps("steps_per_epoch", steps_per_epoch, positive=True, allow_float=False)
     return PerEpoch._make(schedule=schedule, steps_per_epoch=spe)
-
-
-register_node(PerEpoch, per_epoch)
-
-
-# --------------------------------------------------------------------------------------------
-# arithmetic
-# --------------------------------------------------------------------------------------------
-_OPS = {
-    "add": (lambda xp, a, b: a + b, "+"),
-    "sub": (lambda xp, a, b: a - b, "-"),
-    "mul": (lambda xp, a, b: a * b, "*"),
-    "div": (lambda xp, a, b: _div(a, b) if xp.name == "python" else a / b, "/"),
-    "minimum": (lambda xp, a, b: xp.minimum(a, b), None),
-    "maximum": (lambda xp, a, b: xp.maximum(a, b), None),
-}
-
-
-def _div(a, b):
-    """``a / b`` on Python floats with IEEE results where ``b`` is zero, as NumPy and JAX give."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0:
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-class BinOp(Schedule):
-    _children = ("a", "b")
-    _static = ("op",)
-    _kind = "binop"
-
-    def _eval(self, k, xp):
-        return _OPS[self.op][0](xp, self.a._eval(k, xp), self.b._eval(k, xp))
-
-    def _args(self):
-        return {"op": self.op, "a": self.a, "b": self.b}
-
-
-def _operand(name, x):
-    if isinstance(x, Schedule):
-        return x
-    if (isinstance(x, numbers.Real) and not isinstance(x, bool)) or type(x).__module__.startswith("jax"):
-        with V.renamed(value=name):  # the operand is the caller's argument, not constant's value
-            return constant(x)
-    V.not_a_batch(name, x)
-    raise TypeError(f"{name}={V.show(x)}: expected a Schedule or a real number")
-
-
-def binop(op, a, b) -> Schedule:
-    """``a <op> b`` for op in add, sub, mul, div, minimum, maximum; numbers become constants.
-
-    ``div`` by a schedule that reaches zero gives IEEE ``+-inf`` (or NaN for ``0 / 0``) at those
-    steps on every backend, a Python step included.
-    """
-    V.choice("op", op, tuple(_OPS))
-    a, b = _operand("a", a), _operand("b", b)
-    if op == "div" and isinstance(b, Constant) and V.is_plain(b.value) and b.value == 0.0:
-        raise ValueError("b=0.0: division of a schedule by zero")
-    return BinOp._make(a=a, b=b, op=op)
-
-
-register_node(BinOp, binop)
-
-
-def minimum(a, b) -> Schedule:
-    """The smaller of two schedules (or a schedule and a number) at every step.
-
-    Example:
-        >>> import lrsched
-        >>> lrsched.minimum(lrsched.linear(0.0, 1.0, 10), 0.3)(5)
-        0.3
-    """
-    return binop("minimum", a, b)
-
-
-def maximum(a, b) -> Schedule:
-    """The larger of two schedules (or a schedule and a number) at every step.
-
-    Example:
-        >>> import lrsched
-        >>> lrsched.maximum(lrsched.linear(0.0, 1.0, 10), 0.3)(1)
-        0.3
-    """
-    return binop("maximum", a, b)

@@ -10,17 +10,17 @@ import numbers
 import numpy as np
 
 from . import _validate as V
-from ._backend import PY, fit
-from ._schedule import Schedule, register_node
+from ._backend import PY, fit, is_traced, python_step
+from ._node import Schedule, schedule_arg
 
 _MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
 
 
-class Cycle(Schedule):
+class Cycle(Schedule, kind="cycle"):
     _values = ("decay",)
     _children = ("schedule",)
     _static = ("period", "period_mult", "limit")
-    _kind = "cycle"
+    _defaults = {"decay": 1.0}  # no decay is not stored: no leaf, no multiplication
     _npos = 2
 
     def _table(self):
@@ -37,7 +37,7 @@ class Cycle(Schedule):
 
     def _float_index(self, k, xp):
         """(cycle index, step within the cycle, cycle length) for a non-integer period_mult."""
-        if xp.name == "python":
+        if xp.static:
             tab = self._ftable(k)
             if k >= tab.reach:  # past the tabulated cycles (period_mult very close to 1)
                 return _closed_index(self.period, self.period_mult, self.limit, k, xp)
@@ -50,7 +50,7 @@ class Cycle(Schedule):
         integer = hi != math.inf
         if not integer:  # float steps: float starts, tabulated up to 2**63
             hi = _MAX_STEP
-        elif xp.name == "numpy" or not _traced(k):  # concrete steps: the cycles they reach
+        elif not is_traced(k):  # concrete steps: the cycles they reach
             hi = int(k.max()) if k.size else 0
         tab = self._ftable(hi)
         if hi >= tab.reach:
@@ -58,7 +58,7 @@ class Cycle(Schedule):
         ceil, whole, frac, fstart, length = tab.arrays(hi)
         if integer:  # k is in cycle c once k >= ceil(start_c); k - whole_c is exact in k's dtype
             c = xp.searchsorted_right(ceil.astype(k.dtype), k) - 1
-            local = (k - xp.take(whole.astype(k.dtype), c)).astype(_float_dtype(xp)) - xp.take(frac, c)
+            local = (k - xp.take(whole.astype(k.dtype), c)).astype(xp.float) - xp.take(frac, c)
         else:
             c = xp.searchsorted_right(fstart.astype(k.dtype), k) - 1
             local = (k - xp.take(whole.astype(k.dtype), c)) - xp.take(frac, c)
@@ -78,7 +78,7 @@ class Cycle(Schedule):
     def _index(self, k, xp):
         """(cycle index, step within the cycle, cycle length) for ``k >= 0``."""
         p, m, limit = self.period, self.period_mult, self.limit
-        if type(k) is int or type(k) is float:  # a Python step: plain arithmetic, whatever the backend
+        if python_step(k):  # a Python step: plain arithmetic, whatever the backend
             xp = PY
         if m == 1:
             q = fit(p, k)
@@ -99,7 +99,7 @@ class Cycle(Schedule):
                 if end is not None:
                     k = xp.minimum(k, end)
                 starts, periods = starts[:limit], periods[:limit]
-            if xp.name == "python":
+            if xp.static:
                 c = bisect.bisect_right(starts, k) - 1
                 return c, k - starts[c], periods[c]
             hi = _dtype_max(k)
@@ -122,14 +122,24 @@ class Cycle(Schedule):
             return v
         return v * d**c
 
-    def _args(self):
-        return {
-            "schedule": self.schedule,
-            "period": self.period,
-            "period_mult": self.period_mult,
-            "decay": 1.0 if self.decay is None else self.decay,
-            "limit": self.limit,
-        }
+    def _phases(self, at):
+        p, m, lim = self.period, self.period_mult, self.limit
+        c, begin = 0, 0
+        while lim is None or c < lim:
+            if isinstance(m, float):  # the start the cycle itself restarts at
+                begin = cycle_start(p, m, c)
+            if at.past(begin):
+                return
+            pc = p * m**c
+            if c:
+                at.mark(begin)
+            at.walk(self.schedule, lambda x, b=begin, r=pc / p: b + x * r, begin, begin + pc)
+            if not isinstance(m, float):
+                begin = begin + pc
+            c += 1
+        if isinstance(m, float):
+            begin = cycle_start(p, m, c)
+        at.mark(begin)  # the last cycle's end: the value holds from here on
 
 
 def _dtype_max(k):
@@ -240,14 +250,7 @@ def _closed_index(p, m, limit, k, xp):
     """(cycle index, step within the cycle, cycle length) past the table, from the closed form
     ``start_c = p * expm1(c * log1p(m - 1)) / (m - 1)`` in the steps' float type. A start in one
     float is good to its own ulp, so a cycle's clock is good to about 2**-53 / (m - 1) of its length."""
-    if xp.name == "python":
-        log1p, expm1, exp = math.log1p, math.expm1, math.exp
-    elif xp.name == "numpy":
-        log1p, expm1, exp = np.log1p, np.expm1, np.exp
-    else:
-        import jax.numpy as jnp
-
-        log1p, expm1, exp = jnp.log1p, jnp.expm1, jnp.exp
+    log1p, expm1, exp = xp.log1p, xp.expm1, xp.exp
     p, u = float(p), m - 1.0
     lg = math.log1p(u)
     if limit is not None:
@@ -264,20 +267,6 @@ def _closed_index(p, m, limit, k, xp):
     if limit is not None:
         c = xp.minimum(c, limit - 1)
     return c, k - start(c), p * exp(c * lg)
-
-
-def _traced(k):
-    import jax
-
-    return isinstance(k, jax.core.Tracer)
-
-
-def _float_dtype(xp):
-    if xp.name == "numpy":
-        return np.float64
-    import jax.numpy as jnp
-
-    return jnp.result_type(float)
 
 
 def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule:
@@ -309,7 +298,7 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
         >>> s(0), s(5), s(10), s(20), s(30)
         (1.0, 0.5, 1.0, 0.5, 1.0)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     period = V.steps("period", period, positive=True)
     if isinstance(period_mult, bool) or not isinstance(period_mult, numbers.Real):
         raise TypeError(f"period_mult={V.show(period_mult)}: expected a number >= 1")
@@ -329,6 +318,3 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     if limit is not None:
         limit = V.steps("limit", limit, positive=True, allow_float=False)
     return Cycle._make(schedule=schedule, decay=decay, period=period, period_mult=period_mult, limit=limit)
-
-
-register_node(Cycle, cycle)

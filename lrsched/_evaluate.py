@@ -13,13 +13,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from . import _validate as V
-from ._backend import JX, NP
-from ._dense import _TABLES, _step_hi, _x64, dense, dense_numpy, layout
-from ._schedule import Schedule
+from ._backend import JX, NP, x64
+from ._node import Schedule, schedule_arg
 from ._stack import Stack
+from ._tables import TABLES, dense, dense_numpy, layout
 
 
 # --------------------------------------------------------------------------------------------
@@ -31,7 +34,7 @@ def _layout_any(s, start, n):
     The last few layouts are kept on the node: a join of many pieces takes a while to lay out.
     """
     cache = s.__dict__.setdefault("_layouts", OrderedDict())
-    key = (start, n, _x64())
+    key = (start, n, x64())
     lay = cache.get(key)
     if lay is None:
         lay = cache[key] = (start == 0, layout(s.schedule if isinstance(s, Stack) else s, start, n, JX))
@@ -44,8 +47,6 @@ _LAYOUTS_KEPT = 8
 
 
 def _dense_any(s, start, n, lay):
-    import jax
-
     start = 0 if lay[0] else start
     if isinstance(s, Stack):
         return jax.vmap(lambda c: dense(c, start, n, JX, lay[1]))(s.schedule)
@@ -53,7 +54,7 @@ def _dense_any(s, start, n, lay):
 
 
 def _with_tables(mode, items, f):
-    t = _TABLES
+    t = TABLES
     saved = (t.mode, t.items, t.pos)
     t.mode, t.items, t.pos = mode, items, 0
     try:
@@ -66,9 +67,6 @@ class _Program:
     """The two compiled programs of one evaluation: the computed tables, then the values."""
 
     def __init__(self, plain, treedef, lay, n, dtype):
-        import jax
-        import jax.numpy as jnp
-
         out_dtype = dtype if dtype is not None else jnp.result_type(float)
 
         def schedule(arg):
@@ -80,7 +78,7 @@ class _Program:
                 _with_tables("record", items, lambda: _dense_any(schedule(arg), start, n, lay))
                 return items
             finally:
-                _TABLES.packed = None
+                TABLES.packed = None
 
         def run(arg, items, start):
             _PROGRAMS.traces += 1
@@ -88,13 +86,13 @@ class _Program:
                 out = _with_tables("replay", list(items), lambda: _dense_any(schedule(arg), start, n, lay))
                 return out.astype(out_dtype)
             finally:
-                _TABLES.packed = None
+                TABLES.packed = None
 
         self.tables, self.run = jax.jit(tables), jax.jit(run)
         self.needs_tables: bool | None = None  # known after the first call
 
     def __call__(self, arg, start):
-        start = np.asarray(start, dtype=np.int64 if _x64() else np.int32)
+        start = np.asarray(start, dtype=np.int64 if x64() else np.int32)
         if self.needs_tables is False:
             return self.run(arg, [], start)
         items = self.tables(arg, start)
@@ -181,12 +179,12 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         array([0.8, 0.9, 1. ])
     """
     if not isinstance(schedule, Stack):
-        V.schedule("schedule", schedule)
+        schedule_arg("schedule", schedule)
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     V.choice("backend", backend, ("jax", "numpy"))
     dtype = _float_dtype(dtype)
-    hi = _step_hi(NP if backend == "numpy" else JX)
+    hi = (NP if backend == "numpy" else JX).step_hi
     if start + max(num_steps, 1) - 1 > hi:
         hint = "" if hi > 2**31 else "; enable jax_enable_x64 (jax.config.update) or use backend='numpy'"
         raise ValueError(f"{start=}, {num_steps=}: steps past {hi} do not fit {backend}'s integer steps{hint}")
@@ -202,20 +200,15 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         # for 2000 scalar arguments at every call
         treedef, arg = _packed(schedule)
     else:
-        import jax
-
         treedef, arg = jax.tree_util.tree_structure(schedule), schedule
     plain = bool(schedule._plain)
     lay = _layout_any(schedule, start, num_steps)
-    key = (plain, treedef, lay, num_steps, dtype, _x64())
+    key = (plain, treedef, lay, num_steps, dtype, x64())
     return _PROGRAMS.get(key, lambda: _Program(plain, treedef, lay, num_steps, dtype))(arg, start)
 
 
 def _packed(s: Schedule):
     """The structure and the float values (one array) of a plain schedule; cached on the node."""
-    import jax
-    import jax.numpy as jnp
-
     dt = np.dtype(jnp.result_type(float))
     cache = s.__dict__.setdefault("_packed", {})
     p = cache.get(dt)
@@ -226,12 +219,10 @@ def _packed(s: Schedule):
 
 
 def _unpack(values, treedef):
-    from jax import lax
-
     n = values.shape[0]
     parts = lax.split(values, [1] * n) if n else []  # one op with n outputs, not n slices
     leaves = [p.reshape(()) for p in parts]
     # where values are gathered again (a run of like ramps) they are taken from ``values`` in one
     # gather by index: stacking thousands of scalars made XLA's compile time grow quadratically
-    _TABLES.packed = (values, {id(x): i for i, x in enumerate(leaves)})
+    TABLES.packed = (values, {id(x): i for i, x in enumerate(leaves)})
     return treedef.unflatten(leaves)

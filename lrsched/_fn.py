@@ -8,21 +8,23 @@ import marshal
 from collections.abc import Callable
 
 from . import _validate as V
-from ._schedule import Schedule, register_node
+from ._node import Schedule
 
 _REGISTRY: dict[str, Callable] = {}
 
 
-class Fn(Schedule):
+class Fn(Schedule, kind="fn", builder="fn_from_dict"):
     _static = ("f", "name")
-    _kind = "fn"
     _npos = 1
 
     def _eval(self, k, xp):
         return self.f(k)
 
-    def _args(self):
-        return {"f": self.f, "name": self.name}
+    def _first(self):
+        return None  # building a schedule never calls a user function
+
+    def _serialise(self):
+        return {"type": "fn", "f": registered_name(self)}
 
 
 def fn(f, *, name=None) -> Schedule:
@@ -68,9 +70,7 @@ def identities(s: Schedule) -> list[str]:
         node = todo.pop()
         if isinstance(node, Fn):
             out.append(identity(node.f))
-        for n in reversed(node._children):
-            c = node.__dict__[n]
-            todo.extend(reversed(c) if type(c) is tuple else () if c is None else (c,))
+        todo.extend(reversed(node._child_nodes()))
     return out
 
 
@@ -111,15 +111,12 @@ def _filled(cell) -> bool:
     return True
 
 
-def _fn_from_dict(f, name=None):
+def fn_from_dict(f, name=None):
     # from_dict passes the registered name as ``f``; it is looked up, never imported.
     if not isinstance(f, str) or f not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none registered"
         raise ValueError(f"f={V.show(f)}: not a registered function name (known: {V.show(known, 200)})")
     return fn(_REGISTRY[f], name=f)
-
-
-register_node(Fn, _fn_from_dict)
 
 
 def register(name: str):

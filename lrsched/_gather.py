@@ -15,63 +15,13 @@ from __future__ import annotations
 
 import math
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._backend import step_max
-from ._dense import _TABLES
-from ._primitives import _INEXACT_END, SHAPES, Ramp, ramp_value
-
-_WARMUP = "warmup"  # the tag of a warmup's ramp atom (its end is the child's first value)
-
-
-def atoms(s, start, stop, out):
-    """Append ``(start step, piece)`` for ``s`` in force on ``[start, stop)``, nested joins and
-    warmups flattened; ``stop`` is ``None`` for no end. Atoms starting at or past ``stop`` are
-    never in force and are left out."""
-    from ._combinators import Join, Warmup
-
-    if type(s) is Join:
-        bounds = (0, *s.boundaries)
-        for i, piece in enumerate(s.schedules):
-            b = start + bounds[i]
-            if stop is not None and b >= stop:
-                break
-            nxt = start + s.boundaries[i] if i < len(s.boundaries) else stop
-            if stop is not None and nxt is not None:
-                nxt = min(nxt, stop)
-            if nxt is not None and nxt == b:  # a zero-length piece is skipped
-                continue
-            atoms(piece, b, nxt, out)
-        return
-    if type(s) is Warmup and s.steps:
-        out.append((start, (_WARMUP, s)))
-        b = start + s.steps
-        if stop is None or b < stop:
-            atoms(s.schedule, b, stop, out)
-        return
-    out.append((start, s))
-
-
-def _ramp_key(piece):
-    """(shape, number of parameters, length) of a ramp atom, or ``None`` if it is not one."""
-    if type(piece) is tuple:
-        from ._combinators import _WARMUP_PARAMS
-
-        w = piece[1]
-        return w.shape, len(_WARMUP_PARAMS[w.shape]), w.steps
-    if type(piece) is Ramp:
-        return piece.shape, len(piece.params), piece.steps
-    return None
-
-
-def _ramp_values(piece, xp):
-    """(start, end, *params) of a ramp atom; a warmup's end is its schedule's first value."""
-    if type(piece) is tuple:
-        from ._combinators import _WARMUP_PARAMS
-
-        w = piece[1]
-        return (w.start, w.schedule._eval(0, xp), *_WARMUP_PARAMS[w.shape])
-    return (piece.start, piece.end, *piece.params)
+from ._ramps import INEXACT_END, SHAPES, ramp_value
+from ._tables import TABLES
 
 
 def _scalar(v) -> bool:
@@ -81,19 +31,17 @@ def _scalar(v) -> bool:
 def plan(s, hi):
     """The static layout of join ``s`` next to integer steps up to ``hi`` (``None`` for float
     steps): the atoms reached, their starts, and per atom its group and its index in the group."""
-    import jax
-
     cache = s.__dict__.setdefault("_plans", {})
     if hi in cache:
         return cache[hi]
     found: list = []
-    atoms(s, 0, None, found)
+    s._atoms(0, None, found)
     if hi is not None:  # an integer step k reaches a start b once k >= ceil(b)
         found = [a for a in found if math.ceil(a[0]) <= hi]
     keys: dict = {}
     gid, idx, groups = [], [], []
     for _, piece in found:
-        r = _ramp_key(piece)
+        r = piece._ramp_key()
         if r is not None:
             fits = type(r[2]) is int and (hi is None or r[2] <= hi)
             key = ("ramp", r[0], r[1]) if fits else ("alone", len(gid))
@@ -119,12 +67,8 @@ def plan(s, hi):
 
 def _stack(vals, xp):
     if all(type(v) is float for v in vals):
-        if xp.name == "numpy":
-            return np.asarray(vals, dtype=np.float64)
-        import jax.numpy as jnp
-
-        return jnp.asarray(vals, dtype=jnp.result_type(float))
-    packed = _TABLES.packed if xp.name == "jax" else None
+        return xp.asarray(np.asarray(vals, dtype=np.float64), dtype=xp.float)
+    packed = TABLES.packed if xp.compiled else None
     if packed is not None and all(id(v) in packed[1] for v in vals):
         # values unpacked from evaluate's one array: one gather by index, not a concatenate of
         # thousands of scalars (XLA's compile of that grows quadratically and runs out of memory)
@@ -134,7 +78,7 @@ def _stack(vals, xp):
 
 
 def ramp_gathered(xp, shape, params, start, end, k, n):
-    """:func:`~lrsched._primitives.ramp_value` with an array of lengths ``n`` (each fitting
+    """:func:`~lrsched._ramps.ramp_value` with an array of lengths ``n`` (each fitting
     ``k``'s dtype, or floats next to float steps); a zero length gives ``end``."""
     zero = n == 0
     n = xp.where(zero, 1, n)
@@ -145,7 +89,7 @@ def ramp_gathered(xp, shape, params, start, end, k, n):
     else:
         ws, we = SHAPES[shape][0](xp, left, done, params)
         v = start * ws + end * we
-    if shape in _INEXACT_END:
+    if shape in INEXACT_END:
         v = xp.where(k >= n, end, v)
     return xp.where(zero, end, v)
 
@@ -153,16 +97,9 @@ def ramp_gathered(xp, shape, params, start, end, k, n):
 def join_value(s, k, xp):
     """Join ``s`` at the array step ``k >= 0``; ``NotImplemented`` where a leaf is not a scalar
     (such leaves broadcast, piece by piece, on the general path)."""
-    import jax
-
     hi = step_max(k)
     starts, pieces, gid, idx, groups = plan(s, hi)
-    if xp.name == "jax":
-        import jax.numpy as jnp
-
-        take, table = jnp.take, jnp.asarray
-    else:
-        take, table = np.take, np.asarray
+    take, table = (jnp.take, jnp.asarray) if xp.compiled else (np.take, np.asarray)
     sdt = np.float64 if hi is None else np.dtype(k.dtype)
     if len(starts) == 1:
         i, local = 0, k
@@ -187,20 +124,20 @@ def join_value(s, k, xp):
             if key[0] == "tree":
                 v = piece._eval(local, xp)
             else:
-                shape, _, n = _ramp_key(piece)
-                lv = _ramp_values(piece, xp)
+                shape, _, n = piece._ramp_key()
+                lv = piece._ramp_values(xp)
                 v = ramp_value(xp, shape, tuple(lv[2:]), lv[0], lv[1], local, n)
         else:
             j = j_all if one else xp.minimum(j_all, len(members) - 1)
             if key[0] == "ramp":
-                cols = list(zip(*(_ramp_values(pieces[a], xp) for a in members)))
+                cols = list(zip(*(pieces[a]._ramp_values(xp) for a in members)))
             else:
                 cols = list(zip(*(jax.tree_util.tree_leaves(pieces[a]) for a in members)))
             if not all(_scalar(v) for c in cols for v in c):
                 return NotImplemented
             lv = [take(_stack(list(c), xp), j) for c in cols]
             if key[0] == "ramp":
-                n = take(table(np.asarray([_ramp_key(pieces[a])[2] for a in members], dtype=sdt)), j)
+                n = take(table(np.asarray([pieces[a]._ramp_key()[2] for a in members], dtype=sdt)), j)
                 v = ramp_gathered(xp, key[1], tuple(lv[2:]), lv[0], lv[1], local, n.astype(k.dtype))
             else:
                 v = jax.tree_util.tree_unflatten(key[1], lv)._eval(local, xp)
@@ -212,8 +149,6 @@ def staircase(start, scales, bounds, k, xp):
     """``start`` times the product of the scales whose boundary ``k`` has reached: one lookup in a
     table of running products (exact float64 products for plain floats; ``cumprod`` of the
     stacked leaves otherwise, so gradients flow); ``NotImplemented`` where a leaf is not a scalar."""
-    import jax.numpy as jnp
-
     if not all(_scalar(x) for x in (start, *scales)):
         return NotImplemented
 

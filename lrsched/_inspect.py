@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from . import _validate as V
-from ._schedule import Schedule
+from ._node import schedule_arg
 
 MAX_MARKS = 100  # more phase boundaries than this in the plotted range are not marked at all
 _MAX_WORK = 100_000  # nodes and cycles visited while looking for them (plus 10 per boundary asked for)
@@ -19,139 +19,64 @@ class _TooMany(Exception):
     pass
 
 
-def phase_boundaries(schedule: Schedule, start: int, stop: int, *, limit: int = MAX_MARKS):
+def phase_boundaries(schedule, start: int, stop: int, *, limit: int = MAX_MARKS):
     """The steps in ``(start, stop)`` where a phase of ``schedule`` begins, sorted; ``None`` when
     there are more than ``limit`` of them.
 
-    Found from the schedule's structure, not its values: each boundary of a ``join``, the end of
-    a ``warmup``, the start of every ``cycle`` (and the step where a limited cycle stops), the end
-    of every ramp, each boundary of a ``piecewise_constant`` and the start of a delayed ``shift``,
-    each offset by the joins, warmups, shifts, cycles and ``per_epoch`` clocks around it. Values
-    may be fractional (``one_cycle`` puts its peak between steps).
+    Found from the schedule's structure, not its values: each node reports its own phases through
+    its ``_phases`` hook, on a clock that maps its steps to absolute ones. Values may be fractional
+    (``one_cycle`` puts its peak between steps).
     """
     out: set[float] = set()
     work = [0, _MAX_WORK + 10 * limit]  # nodes and cycles visited, and the most allowed
     try:
-        _walk(schedule, lambda x: x, start, stop, out, limit, work)
+        _Clock(lambda x: x, start, stop, out, limit, work).visit(schedule)
     except _TooMany:
         return None
     return sorted(out)
 
 
-def _walk(s, to_abs, lo, hi, out, limit, work):
-    """Collect the boundaries of ``s`` into ``out``; ``s`` sees local step ``x`` at absolute step
+class _Clock:
+    """What a node's ``_phases`` hook reports to: the node sees local step ``x`` at absolute step
     ``to_abs(x)`` (increasing) and is in force on the absolute window ``(lo, hi)``."""
-    from . import _combinators as C
-    from . import _cycle as Y
-    from . import _primitives as P
-    from . import _warps as W
 
-    work[0] += 1
-    if work[0] > work[1]:
-        raise _TooMany
+    __slots__ = ("to_abs", "lo", "hi", "out", "limit", "work")
 
-    def mark(x):
-        a = to_abs(x)
-        if lo < a < hi:
-            out.add(float(a) if isinstance(a, float) and not a.is_integer() else int(a))
-            if len(out) > limit:
-                raise _TooMany
+    def __init__(self, to_abs, lo, hi, out, limit, work):
+        self.to_abs, self.lo, self.hi = to_abs, lo, hi
+        self.out, self.limit, self.work = out, limit, work
 
-    def within(x0, x1):
-        """The absolute window of the local range [x0, x1) intersected with (lo, hi), or None."""
-        a0 = to_abs(x0)
-        a1 = hi if x1 == math.inf else to_abs(x1)
-        if a1 <= a0 or a1 <= lo or a0 >= hi:
-            return None
-        return max(lo, a0), min(hi, a1)
-
-    if isinstance(s, C.Join):
-        edges = [0, *s.boundaries]
-        for i, piece in enumerate(s.schedules):
-            b0 = edges[i]
-            b1 = s.boundaries[i] if i < len(s.boundaries) else math.inf
-            win = within(b0, b1)
-            if win is None:
-                continue
-            if i:
-                mark(b0)
-            _walk(piece, lambda x, b0=b0: to_abs(b0 + x), *win, out, limit, work)
-    elif isinstance(s, C.Warmup):
-        n = s.steps
-        if n > 0:
-            mark(n)
-        win = within(n, math.inf)
-        if win is not None:
-            _walk(s.schedule, lambda x: to_abs(n + x), *win, out, limit, work)
-    elif isinstance(s, C.Shift):
-        d = s.steps
-        if d > 0:
-            mark(d)
-        win = within(max(d, 0), math.inf)
-        if win is not None:
-            _walk(s.schedule, lambda x: to_abs(x + d), *win, out, limit, work)
-    elif isinstance(s, C.PerEpoch):
-        e = s.steps_per_epoch
-        _walk(s.schedule, lambda x: to_abs(math.ceil(x) * e), lo, hi, out, limit, work)
-    elif isinstance(s, Y.Cycle):
-        _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within)
-    elif isinstance(s, (C.Chain, C.Clip, C.BinOp)):
-        for name in s._children:
-            kids = s.__dict__[name]
-            for child in kids if isinstance(kids, tuple) else (kids,):
-                _walk(child, to_abs, lo, hi, out, limit, work)
-    elif isinstance(s, W.KDecay):
-        # the child sees n * (t / n) ** k for t <= n, then n: its step x is at t = n * (x / n) ** (1 / k)
-        n, k = s.steps, s.k
-        if type(k) is float and n > 0:
-            end = to_abs(n)  # the child's steps up to n (its phases ending at n included) fall in (0, n]
-            if end > lo:
-                top = min(hi, end + 0.5)
-                _walk(s.schedule, lambda x: to_abs(n * (min(x, n) / n) ** (1.0 / k)), lo, top, out, limit, work)
-    elif isinstance(s, W.DecayCount):
-        d = s.decay_t  # the child sees t // d: its step x starts at t = x * d
-        _walk(s.schedule, lambda x: to_abs(math.ceil(x) * d), lo, hi, out, limit, work)
-    elif isinstance(s, P.Exponential) and s.staircase:
-        j = 1  # a staircase steps at every multiple of its unit
-        while to_abs(j * s.steps) < hi:
-            work[0] += 1
-            if work[0] > work[1]:
-                raise _TooMany
-            mark(j * s.steps)
-            j += 1
-    elif isinstance(s, P.Ramp):
-        if s.steps > 0:
-            mark(s.steps)
-    elif isinstance(s, P.PiecewiseConstant):
-        for b in s.boundaries:
-            mark(b)
-
-
-def _walk_cycle(s, to_abs, lo, hi, out, limit, work, mark, within):
-    from ._cycle import cycle_start
-
-    p, m, lim = s.period, s.period_mult, s.limit
-    c, begin = 0, 0
-    while lim is None or c < lim:
-        work[0] += 1
-        if work[0] > work[1]:
+    def _tick(self):
+        self.work[0] += 1
+        if self.work[0] > self.work[1]:
             raise _TooMany
-        if isinstance(m, float):  # the start the cycle itself restarts at
-            begin = cycle_start(p, m, c)
-        if to_abs(begin) >= hi:
+
+    def visit(self, node):
+        self._tick()
+        node._phases(self)
+
+    def mark(self, x):
+        """A phase begins at local step ``x``."""
+        a = self.to_abs(x)
+        if self.lo < a < self.hi:
+            self.out.add(float(a) if isinstance(a, float) and not a.is_integer() else int(a))
+            if len(self.out) > self.limit:
+                raise _TooMany
+
+    def past(self, x) -> bool:
+        """Whether local step ``x`` is at or past the window's end (each call counts as work)."""
+        self._tick()
+        return self.to_abs(x) >= self.hi
+
+    def walk(self, child, to_parent=None, x0=0, x1=math.inf, pad=0.0):
+        """Visit ``child``, whose step ``y`` is this node's step ``to_parent(y)`` (default: the
+        same step) and which is in force on this node's steps ``[x0, x1)`` (``pad`` past ``x1``)."""
+        to_abs = self.to_abs if to_parent is None else (lambda y, f=self.to_abs, g=to_parent: f(g(y)))
+        a0 = self.to_abs(x0)
+        a1 = self.hi if x1 == math.inf else self.to_abs(x1) + pad
+        if a1 <= a0 or a1 <= self.lo or a0 >= self.hi:
             return
-        pc = p * m**c
-        if c:
-            mark(begin)
-        win = within(begin, begin + pc)
-        if win is not None:
-            _walk(s.schedule, lambda x, b=begin, r=pc / p: to_abs(b + x * r), *win, out, limit, work)
-        if not isinstance(m, float):
-            begin = begin + pc
-        c += 1
-    if isinstance(m, float):
-        begin = cycle_start(p, m, c)
-    mark(begin)  # the last cycle's end: the value holds from here on
+        _Clock(to_abs, max(self.lo, a0), min(self.hi, a1), self.out, self.limit, self.work).visit(child)
 
 
 _MAX_BOUNDARIES = 1_000_000
@@ -183,7 +108,7 @@ def boundaries(schedule, num_steps, *, start=0) -> list:
         >>> lrsched.boundaries(lrsched.exponential(1.0, 0.5, 10, staircase=True), 35)
         [10, 20, 30]
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     num_steps = V.steps("num_steps", num_steps, positive=True, allow_float=False)
     start = V.steps("start", start, allow_float=False)
     found = phase_boundaries(schedule, start, start + num_steps, limit=_MAX_BOUNDARIES)

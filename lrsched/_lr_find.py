@@ -24,9 +24,9 @@ import numpy as np
 
 from . import _recipes as R
 from . import _validate as V
+from ._node import Schedule
 from ._plot import axes
 from ._primitives import ramp
-from ._schedule import Schedule
 
 SKIP_END = 5  # the last points left out of the suggestion (fastai's and torch-lr-finder's 5)
 MIN_STEPS = 10

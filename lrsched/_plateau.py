@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _validate as V
+from ._backend import is_jax
 
 _MODES = ("min", "max")
 _THRESHOLD_MODES = ("rel", "abs")
@@ -66,11 +67,6 @@ class _PyOps:
     @staticmethod
     def logical_not(c):
         return not c
-
-
-def _is_jax(x) -> bool:
-    mod = type(x).__module__
-    return mod.startswith("jax")  # jax, jaxlib
 
 
 def _real(name, v, *, lo=None, lo_open=False, hi=None, hi_open=False, finite=True) -> float:
@@ -284,7 +280,7 @@ class Plateau:
             >>> p.update(s, -1.5).scale, p.update(s, -0.5).scale
             (1.0, 0.5)
         """
-        if _is_jax(metric) or any(_is_jax(x) for x in state):
+        if is_jax(metric) or any(is_jax(x) for x in state):
             return self._update_jax(state, metric)
         return self._rule(_PyOps, PlateauState(*state), _metric(metric))
 
@@ -350,7 +346,7 @@ class Plateau:
             >>> p.apply(s, 0.2)
             0.1
         """
-        if type(value) is float and not _is_jax(state.scale):
+        if type(value) is float and not is_jax(state.scale):
             return state.level if value == self.base else value * state.scale
         import jax.numpy as jnp
 

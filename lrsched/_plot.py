@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import _validate as V
+from ._evaluate import evaluate
 from ._inspect import phase_boundaries
-from ._schedule import Schedule
+from ._node import Schedule, schedule_arg
+from ._stack import Stack
 
 
 def _items(schedules):
-    from ._stack import Stack
-
     if isinstance(schedules, Schedule):
         return [(None, schedules)]
     if isinstance(schedules, Stack):  # a batch: one curve per member, labelled by its index
@@ -26,7 +26,7 @@ def _items(schedules):
         for label, s in schedules.items():
             if not isinstance(label, str):
                 raise TypeError(f"schedules[{V.show(label)}]: labels must be strings")
-            V.schedule(f"schedules[{label!r}]", s)
+            schedule_arg(f"schedules[{label!r}]", s)
             items.append((label, s))
         return items
     raise TypeError(f"schedules={V.show(schedules)}: expected a Schedule, a batch or a dict label -> Schedule")
@@ -34,8 +34,6 @@ def _items(schedules):
 
 def _values(s: Schedule, num_steps: int, start: int):
     import numpy as np
-
-    from ._evaluate import evaluate
 
     if s._plain:
         return evaluate(s, num_steps, start=start, backend="numpy")

@@ -1,5 +1,5 @@
-"""Primitive schedules: constant, ramps of many shapes, exponential, inverse-time, inverse-sqrt,
-piecewise constant and piecewise linear, and wrapped user functions.
+"""Primitive schedules: ramps of many shapes, exponential, inverse-time, inverse-sqrt and
+piecewise constant (``constant`` is in ``_node``; the ramp shapes are in ``_ramps``).
 
 Each formula exists once and is written against the namespace ``xp`` (see ``_backend``). Step
 arithmetic is done on the integer step before any float cast: the fraction left in a phase of
@@ -9,208 +9,74 @@ arithmetic is done on the integer step before any float cast: the fraction left 
 from __future__ import annotations
 
 import math
-import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
+import numpy as np
+
+from . import _tables as T
 from . import _validate as V
-from ._backend import PY, fit, step_max
-from ._schedule import Schedule, register_node
-
-_HALF_PI = math.pi / 2
-
-
-# --------------------------------------------------------------------------------------------
-# constant
-# --------------------------------------------------------------------------------------------
-class Constant(Schedule):
-    _values = ("value",)
-    _kind = "constant"
-    _npos = 1
-
-    def _eval(self, k, xp):
-        return self.value
-
-
-def constant(value) -> Schedule:
-    """The same value at every step.
-
-    Args:
-        value: the value (a float, or a JAX array for batched/traced use).
-
-    Example:
-        >>> import lrsched
-        >>> lrsched.constant(0.1)(12345)
-        0.1
-    """
-    return Constant._make(value=V.value("value", value))
-
-
-register_node(Constant, constant)
+from ._backend import fit, step_max
+from ._gather import staircase
+from ._node import Schedule
+from ._ramps import PARAM_FIELDS, PARAM_UNITS, check_endpoints, param_names, ramp_value, shape_params
 
 
 # --------------------------------------------------------------------------------------------
 # ramps
 # --------------------------------------------------------------------------------------------
-# Each shape maps (left, done) to the weights of ``start`` and ``end``, where
-# ``left = (n - min(k, n)) / n`` and ``done = min(k, n) / n`` are the fractions of the phase still
-# to go and already gone. Both weights come from the formula (not ``1 - w``) wherever that keeps
-# the ends exact and the value accurate in float32.
-def _shape_linear(xp, left, done, p):
-    return left, done
-
-
-def _shape_cosine(xp, left, done, p):
-    # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
-    s = xp.sin(_HALF_PI * left)
-    if not p:  # exponent 1 (no exponent leaf): both weights exact
-        c = xp.sin(_HALF_PI * done)
-        return s * s, c * c
-    w = (s * s) ** p[0]
-    return w, 1.0 - w
-
-
-def _shape_polynomial(xp, left, done, p):
-    if not p:  # power 1 (no power leaf) is linear
-        return left, done
-    w = left ** p[0]
-    return w, 1.0 - w
-
-
-def _shape_sqrt(xp, left, done, p):
-    # 1 - sqrt(done) == left / (1 + sqrt(done)), accurate as done -> 1
-    r = xp.sqrt(done)
-    return left / (1.0 + r), r
-
-
-def _shape_rex(xp, left, done, p):
-    (alpha,) = p
-    den = (1.0 - alpha) + alpha * left
-    return left / den, (1.0 - alpha) * done / den
-
-
-def _shape_tanh(xp, left, done, p):
-    lower, upper = p
-    x = lower * left + upper * done
-    # (1 -+ tanh x) / 2 == 1 / (1 + exp(+-2x)), with no cancellation as tanh x -> 1; exp(-2|x|) <= 1
-    e = xp.exp(-2.0 * abs(x))
-    a, b = 1.0 / (1.0 + e), e / (1.0 + e)
-    return xp.where(x >= 0, b, a), xp.where(x >= 0, a, b)
-
-
-# shape -> (formula, ((param name, default), ...))
-SHAPES: dict[str, tuple[Callable | None, tuple[tuple[str, float], ...]]] = {
-    "linear": (_shape_linear, ()),
-    "cosine": (_shape_cosine, (("exponent", 1.0),)),
-    "exponential": (None, ()),
-    "polynomial": (_shape_polynomial, (("power", 1.0),)),
-    "sqrt": (_shape_sqrt, ()),
-    "rex": (_shape_rex, (("alpha", 0.5),)),
-    "tanh": (_shape_tanh, (("lower", -7.0), ("upper", 3.0))),
-}
-
-
-def ramp_value(xp, shape, params, start, end, k, n):
-    """The value of a ramp from ``start`` (at 0) to ``end`` (at ``n`` and after) at step ``k >= 0``."""
-    if n == 0:
-        return end
-    static = type(k) is int or type(k) is float  # a Python step (also the step-0 probe of warmup)
-    if static and k >= n:
-        return end
-    never = not static and fit(n, k) is None  # n is past every step k's integer dtype holds
-    if never:  # n - k = (hi - k) + (n - hi): the first part in k's integers, the second a float
-        hi = step_max(k)
-        left, done = ((hi - k) + float(n - hi)) / float(n), k / float(n)
-    else:
-        n = n if static else fit(n, k)  # a float next to float steps
-        m = min(k, n) if static else xp.minimum(k, n)
-        left, done = (n - m) / n, m / n
-    if shape == "exponential":  # geometric: start * (end / start) ** done
-        v = start * (end / start) ** done
-    else:
-        # the weights depend on the step alone (and shape parameters): plain math for a Python step
-        ws, we = SHAPES[shape][0](PY if static and not params else xp, left, done, params)
-        v = start * ws + end * we
-    if shape in _INEXACT_END and not never:  # these only approach ``end``: hold it exactly from ``n`` on
-        v = xp.where(k >= n, end, v)
-    return v
-
-
-# Shapes whose formula at ``k == n`` is not exactly ``end`` (tanh stops short of it, as in timm,
-# where the step after the last one is the minimum itself; a geometric ramp rounds).
-_INEXACT_END = ("exponential", "tanh")
-
-
-# A cosine exponent or polynomial power of exactly 1.0 given as a Python number is not stored
-# as a leaf: the formula then takes its exact, fast form (under jit too). Any other value, or a
-# JAX array, is a leaf like every other value.
-_UNIT_OPTIONAL = ("exponent", "power")
-
-
-def shape_params(shape, params: Mapping[str, Any], *, where="shape"):
-    """Validate a shape name and its parameters; return the parameter leaves in canonical order."""
-    V.choice(where, shape, tuple(SHAPES))
-    spec = SHAPES[shape][1]
-    names = {n for n, _ in spec}
-    for n in params:
-        if n not in names:
-            known = ", ".join(sorted(names)) or "none"
-            raise TypeError(f"{n}={V.show(params[n])}: not a parameter of {where}={V.show(shape)} (it takes: {known})")
-    out = []
-    for n, default in spec:
-        v = V.value(n, params.get(n, default))
-        if n in _UNIT_OPTIONAL and V.is_plain(v) and not v > 0:
-            raise ValueError(f"{n}={V.show(v)}: must be > 0")
-        if n == "alpha" and V.is_plain(v) and not 0.0 <= v < 1.0:
-            raise ValueError(f"alpha={V.show(v)}: must be in [0, 1)")
-        if n in _UNIT_OPTIONAL and V.is_plain(v) and v == 1.0:
-            continue
-        out.append(v)
-    if shape == "tanh" and V.is_plain(out[0]) and V.is_plain(out[1]) and not out[0] < out[1]:
-        raise ValueError(f"lower={V.show(out[0])}, upper={V.show(out[1])}: lower must be < upper")
-    return tuple(out)
-
-
-def param_names(shape, params) -> list[str]:
-    names = [n for n, _ in SHAPES[shape][1]]
-    return names if len(names) == len(params) else [n for n in names if n not in _UNIT_OPTIONAL]
-
-
-def check_endpoints(shape, start, end):
-    if shape == "exponential" and V.is_plain(start) and V.is_plain(end) and not start * end > 0:
-        raise ValueError(
-            f"start={V.show(start)}, end={V.show(end)}: an exponential ramp needs start and end non-zero and of one sign"
-        )
-
-
-class Ramp(Schedule):
-    _values = ("start", "end", "params")
+class Ramp(Schedule, kind="ramp"):
+    _values = ("start", "end", *PARAM_FIELDS)
     _static = ("steps", "shape")
-    _kind = "ramp"
+    _defaults = PARAM_UNITS  # a unit exponent or power is not stored: the formula's exact form
     _npos = 3
+
+    def _derive(self):
+        d = self.__dict__
+        d["params"] = tuple(v for v in (d[n] for n in PARAM_FIELDS) if v is not None)
 
     def _eval(self, k, xp):
         return ramp_value(xp, self.shape, self.params, self.start, self.end, k, self.steps)
 
-    def _args(self):
-        names = param_names(self.shape, self.params)
-        return {
-            "start": self.start,
-            "end": self.end,
-            "steps": self.steps,
-            "shape": self.shape,
-            **dict(zip(names, self.params)),
-        }
-
     def _repr_call(self):
         args = self._args()
-        if self.shape == "linear":
-            del args["shape"]
-            return "linear", args
-        if self.shape == "cosine":
-            del args["shape"]
-            return "cosine", args
+        if self.shape in ("linear", "cosine"):  # as the builders of those names are called
+            return args.pop("shape"), args
         return "ramp", args
+
+    def _layout(self, start, n, xp):
+        return T.active(self.steps, start, n) if isinstance(self.steps, int) else None
+
+    def _dense(self, start, n, xp, active):
+        steps = self.steps
+        if not isinstance(steps, int) or steps == 0 or self.shape == "tanh" or steps > xp.step_hi:
+            return T.pointwise(self, start, n, xp)
+        if self.shape != "exponential":
+            ws, we = T.ramp_weights(self.shape, self.params, steps, start, n, active, xp)
+            return self.start * ws + self.end * we
+        parts = []
+        grid, rest, m = T.geometric_grid(self.start, self.end / self.start, steps, start, active, xp)
+        if grid is not None:
+            parts.append(grid)
+        if m:
+            parts.append(T.pointwise(self, rest, m, xp))
+        if n - active:
+            parts.append(xp.full(self.end, n - active))
+        return xp.concat(parts)
+
+    def _flat(self, budget):
+        fits = isinstance(self.steps, int) and self.steps <= 2**31 - 1
+        simple = self.shape in ("linear", "sqrt") or (self.shape == "cosine" and not self.params)
+        return budget - (T.COSINE_COST if self.shape == "cosine" else 1) if fits and simple else -1
+
+    def _phases(self, at):
+        if self.steps > 0:
+            at.mark(self.steps)
+
+    def _ramp_key(self):
+        return self.shape, len(self.params), self.steps
+
+    def _ramp_values(self, xp):
+        return (self.start, self.end, *self.params)
 
 
 def ramp(start, end, steps, shape="linear", **shape_params_) -> Schedule:
@@ -256,10 +122,8 @@ def ramp(start, end, steps, shape="linear", **shape_params_) -> Schedule:
     steps = V.steps("steps", steps)
     params = shape_params(shape, shape_params_)
     check_endpoints(shape, start, end)
-    return Ramp._make(start=start, end=end, params=params, steps=steps, shape=shape)
-
-
-register_node(Ramp, ramp)
+    named = dict(zip(param_names(shape, params), params))
+    return Ramp._make(start=start, end=end, steps=steps, shape=shape, **{n: named.get(n) for n in PARAM_FIELDS})
 
 
 def linear(start, end, steps) -> Schedule:
@@ -296,10 +160,9 @@ def _exponent(k, steps, staircase, xp):
     return k // n if staircase else k / n
 
 
-class Exponential(Schedule):
+class Exponential(Schedule, kind="exponential"):
     _values = ("start", "rate", "end")
     _static = ("steps", "staircase")
-    _kind = "exponential"
     _npos = 3
 
     def _eval(self, k, xp):
@@ -313,6 +176,25 @@ class Exponential(Schedule):
         v = _grow(xp, start, rate, e)
         return xp.where(rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
 
+    def _dense(self, start, n, xp, lay):
+        if self.staircase or not isinstance(self.steps, int) or self.steps > xp.step_hi:
+            return T.pointwise(self, start, n, xp)
+        grid, rest, m = T.geometric_grid(self.start, self.rate, self.steps, start, n, xp)
+        parts = [] if grid is None else [grid]
+        if m:
+            parts.append(self.start * self.rate ** (xp.arange(rest, m) / self.steps))
+        v = xp.concat(parts)
+        if self.end is not None:
+            v = xp.where(self.rate < 1.0, xp.maximum(v, self.end), xp.minimum(v, self.end))
+        return xp.full(v, n)
+
+    def _phases(self, at):
+        if self.staircase:  # a step at every multiple of its unit
+            j = 1
+            while not at.past(j * self.steps):
+                at.mark(j * self.steps)
+                j += 1
+
 
 def _grow(xp, start, rate, e):
     """``start * rate ** e`` for ``e >= 0``; growth past the float range is ``+-inf`` on every backend.
@@ -322,7 +204,7 @@ def _grow(xp, start, rate, e):
     (``0`` for a zero ``start``), so nothing overflows, NumPy does not warn, and ``jax.grad``
     through a ceiling that holds such a value (``end=``, ``clip(max=)``) is 0, not NaN.
     """
-    if xp.name == "python":
+    if xp.static:
         try:
             return start * rate**e
         except OverflowError:
@@ -333,14 +215,7 @@ def _grow(xp, start, rate, e):
 
 
 def _log_float_max(xp):
-    if xp.name == "jax":
-        import jax.numpy as jnp
-
-        return math.log(float(jnp.finfo(jnp.result_type(float)).max))
-    return _LOG_F64_MAX
-
-
-_LOG_F64_MAX = math.log(sys.float_info.max)
+    return math.log(float(np.finfo(xp.float).max))
 
 
 def _growth_cap(xp, start, rate, end):
@@ -391,32 +266,23 @@ def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
     return Exponential._make(start=start, rate=rate, end=end, steps=steps, staircase=staircase)
 
 
-register_node(Exponential, exponential)
-
-
-class InverseTime(Schedule):
+class InverseTime(Schedule, kind="inverse_time"):
     _values = ("start", "rate", "power")
     _static = ("steps", "staircase")
-    _kind = "inverse_time"
+    _defaults = {"power": 1.0}  # the default power is not stored: the exact form, with no extra leaf
     _npos = 3
 
     def _eval(self, k, xp):
         d = 1.0 + self.rate * _exponent(k, self.steps, self.staircase, xp)
-        if self.power is None:  # the default power 1.0, stored as None (no extra leaf)
+        if self.power is None:
             return self.start / d
-        if xp.name == "python":
+        if xp.static:
             try:
                 d = d**self.power
             except OverflowError:  # past the float range, as NumPy and JAX give: start / inf
                 return self.start * 0.0
             return self.start / d
         return self.start / d**self.power
-
-    def _args(self):
-        args = {"start": self.start, "rate": self.rate, "steps": self.steps, "staircase": self.staircase}
-        if self.power is not None:
-            args["power"] = self.power
-        return args
 
 
 def inverse_time(start, rate, steps=1, *, staircase=False, power=1.0) -> Schedule:
@@ -450,17 +316,13 @@ def inverse_time(start, rate, steps=1, *, staircase=False, power=1.0) -> Schedul
     return InverseTime._make(start=start, rate=rate, power=power, steps=steps, staircase=staircase)
 
 
-register_node(InverseTime, inverse_time)
-
-
-class InverseSqrt(Schedule):
+class InverseSqrt(Schedule, kind="inverse_sqrt"):
     _values = ("start",)
     _static = ("timescale",)
-    _kind = "inverse_sqrt"
     _npos = 2
 
     def _eval(self, k, xp):
-        ts = self.timescale if xp.name == "python" else float(self.timescale)  # k + ts may not fit k's dtype
+        ts = self.timescale if xp.static else float(self.timescale)  # k + ts may not fit k's dtype
         return self.start * xp.sqrt(ts / (k + ts))
 
 
@@ -481,13 +343,10 @@ def inverse_sqrt(start, timescale) -> Schedule:
     return InverseSqrt._make(start=start, timescale=timescale)
 
 
-register_node(InverseSqrt, inverse_sqrt)
-
-
 # --------------------------------------------------------------------------------------------
-# piecewise
+# piecewise constant
 # --------------------------------------------------------------------------------------------
-def _pairs(name, mapping):
+def pairs(name, mapping):
     if isinstance(mapping, Mapping):
         items = list(mapping.items())
     elif isinstance(mapping, (list, tuple)):
@@ -515,16 +374,18 @@ def _pairs(name, mapping):
     return out
 
 
-class PiecewiseConstant(Schedule):
-    _values = ("start", "scales")
-    _static = ("boundaries",)
-    _kind = "piecewise_constant"
+class PiecewiseConstant(Schedule, kind="piecewise_constant"):
+    _values = ("start", "scales")  # scales: boundary -> factor, in boundary order
     _npos = 2
+
+    def _derive(self):
+        d = self.__dict__
+        d["boundaries"], d["factors"] = tuple(d["scales"]), tuple(d["scales"].values())
 
     def _eval(self, k, xp):
         v = self.start
-        if xp.name == "python":
-            for b, s in zip(self.boundaries, self.scales):
+        if xp.static:
+            for b, s in zip(self.boundaries, self.factors):
                 if k < b:
                     break
                 v = v * s
@@ -533,18 +394,17 @@ class PiecewiseConstant(Schedule):
         bounds = [b for b in self.boundaries if hi is None or b <= hi]  # the later ones are never reached
         if not bounds:
             return v
-        if xp.name == "jax":
-            from ._gather import staircase
-
-            out = staircase(v, self.scales[: len(bounds)], bounds, k, xp)
+        if xp.compiled:
+            out = staircase(v, self.factors[: len(bounds)], bounds, k, xp)
             if out is not NotImplemented:
                 return out
-        for b, s in zip(bounds, self.scales):
+        for b, s in zip(bounds, self.factors):
             v = xp.where(k >= fit(b, k), v * s, v)
         return v
 
-    def _args(self):
-        return {"start": self.start, "scales": [[b, s] for b, s in zip(self.boundaries, self.scales)]}
+    def _phases(self, at):
+        for b in self.boundaries:
+            at.mark(b)
 
 
 def piecewise_constant(start, scales) -> Schedule:
@@ -561,33 +421,5 @@ def piecewise_constant(start, scales) -> Schedule:
         (1.0, 0.1, 0.05)
     """
     start = V.value("start", start)
-    pairs = _pairs("scales", scales)
-    return PiecewiseConstant._make(
-        start=start, scales=tuple(s for _, s in pairs), boundaries=tuple(b for b, _ in pairs)
-    )
-
-
-register_node(PiecewiseConstant, piecewise_constant)
-
-
-def piecewise_linear(points, shape="linear") -> Schedule:
-    """Interpolates between ``points`` (step -> value) with ``shape``; holds the first and last values.
-
-    Built as a :func:`~lrsched.join` of ramps, so its repr reads as that join.
-
-    Example:
-        >>> import lrsched
-        >>> s = lrsched.piecewise_linear({0: 0.0, 10: 1.0, 30: 0.0})
-        >>> s(5), s(10), s(20), s(99)
-        (0.5, 1.0, 0.5, 0.0)
-    """
-    from ._combinators import join
-
-    pairs = _pairs("points", points)
-    if not pairs:
-        raise ValueError(f"points={V.show(points)}: needs at least one point")
-    shape_params(shape, {})
-    pieces: list[Schedule] = [constant(pairs[0][1])]
-    for (s0, v0), (s1, v1) in zip(pairs, pairs[1:]):
-        pieces.append(ramp(v0, v1, s1 - s0, shape))
-    return join(pieces, [b for b, _ in pairs[:-1]]) if len(pieces) > 1 else pieces[0]
+    found = pairs("scales", scales)
+    return PiecewiseConstant._make(start=start, scales=dict(found))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import jax.numpy as jnp
 import numpy as np
 
 from ._backend import JX
@@ -19,8 +20,6 @@ def _sin_quarter(x):
     polynomial to x**11 in float32 (cut below 6e-9 relative) or to x**21 in float64 (below 2e-18).
     Within ``y`` of pi/2 where ``1 - y**2 / 2`` rounds to 1 in the dtype, sin is 1 there and so is
     this (a cosine ramp ends exactly at its end value); relative accuracy near 0 kept."""
-    import jax.numpy as jnp
-
     wide = jnp.dtype(x.dtype).itemsize >= 8
     p = x * _horner(_SIN_COEFFS if wide else _SIN_COEFFS[:6], x * x)
     return jnp.where(_HALF_PI_F - x <= (1e-8 if wide else 2e-4), 1.0, p)
@@ -38,12 +37,9 @@ _HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
 
 
 class _QuarterSineJax(type(JX)):  # type: ignore[misc]
-    """JAX with the sine of :func:`_sin_quarter`; only for the schedules :func:`lrsched._dense._flat_left` admits."""
+    """JAX with the sine of :func:`_sin_quarter`; only for the schedules whose ``_flat`` hook admits it."""
 
-    def __getattr__(self, item):
-        if item == "sin":
-            return _sin_quarter
-        return getattr(JX, item)
+    sin = staticmethod(_sin_quarter)
 
 
-_QUARTER_SINE = _QuarterSineJax()
+QUARTER_SINE = _QuarterSineJax()

@@ -7,8 +7,9 @@ import itertools
 from . import _validate as V
 from ._combinators import join, shift, warmup
 from ._cycle import cycle
-from ._primitives import constant, inverse_sqrt, linear, ramp, shape_params
-from ._schedule import Schedule
+from ._node import Schedule, constant
+from ._primitives import exponential, inverse_sqrt, linear, pairs, ramp
+from ._ramps import shape_params
 
 
 def _whole(name, v, **kw):
@@ -279,8 +280,6 @@ def cyclic(low, high, step_size_up, step_size_down=None, *, mode="triangular", g
     tri = join([linear(0.0, 1.0, up), linear(1.0, 0.0, down)], [up])
     tri = cycle(tri, up + down, decay=0.5 if mode == "triangular2" else 1.0)
     if mode == "exp_range":
-        from ._primitives import exponential
-
         tri = tri * exponential(1.0, gamma)
     return low + (high - low) * tri
 
@@ -338,3 +337,24 @@ def tri_stage(peak, warmup_steps, hold_steps, decay_steps, *, init_scale=0.01, f
     warmup_steps = _whole("warmup_steps", warmup_steps)
     body = join([constant(peak), ramp(peak, peak * final_scale, decay, "exponential")], [hold])
     return warmup(body, warmup_steps, start=peak * init_scale)
+
+
+def piecewise_linear(points, shape="linear") -> Schedule:
+    """Interpolates between ``points`` (step -> value) with ``shape``; holds the first and last values.
+
+    Built as a :func:`~lrsched.join` of ramps, so its repr reads as that join.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.piecewise_linear({0: 0.0, 10: 1.0, 30: 0.0})
+        >>> s(5), s(10), s(20), s(99)
+        (0.5, 1.0, 0.5, 0.0)
+    """
+    steps = pairs("points", points)
+    if not steps:
+        raise ValueError(f"points={V.show(points)}: needs at least one point")
+    shape_params(shape, {})
+    pieces: list[Schedule] = [constant(steps[0][1])]
+    for (s0, v0), (s1, v1) in zip(steps, steps[1:]):
+        pieces.append(ramp(v0, v1, s1 - s0, shape))
+    return join(pieces, [b for b, _ in steps[:-1]]) if len(pieces) > 1 else pieces[0]

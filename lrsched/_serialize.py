@@ -7,93 +7,19 @@ registered with :func:`lrsched.register`); it never imports, evaluates or unpick
 from __future__ import annotations
 
 import difflib
-import importlib
 import inspect
 import math
 import re
 from typing import Any
 
+from . import _combinators, _cycle, _primitives, _recipes, _stack
+from . import _node as N
 from . import _validate as V
-from ._schedule import _BUILDERS, Schedule
+from ._node import KINDS, Schedule
 
 MAX_DEPTH = 100  # nesting bound for from_dict (dicts and lists): deeper documents are rejected, never recursed into
 MAX_NODES = 10_000  # schedules in one document
 MAX_ITEMS = 100_000  # values and list entries in one document (so from_dict stays well under a second)
-
-
-# --------------------------------------------------------------------------------------------
-# repr
-# --------------------------------------------------------------------------------------------
-def _fmt(v) -> str:
-    if isinstance(v, Schedule):
-        return repr(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    if callable(v) and not isinstance(v, type):
-        return getattr(v, "__qualname__", None) or repr(v)
-    return repr(v)
-
-
-_SIGS: dict[Any, inspect.Signature] = {}
-
-
-def _defaults(builder) -> dict[str, Any]:
-    sig = _SIGS.get(builder)
-    if sig is None:
-        sig = _SIGS[builder] = inspect.signature(builder)
-    return {n: p.default for n, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
-
-
-def call_repr(s: Schedule) -> str:
-    """A repr that reads like the call that built ``s``."""
-    from . import _combinators as C
-    from . import _primitives as P
-
-    if isinstance(s, P.Constant):
-        return f"constant({_fmt(s.value)})"
-    if isinstance(s, C.BinOp):
-        a, b = (_operand_repr(x) for x in (s.a, s.b))
-        sym = C._OPS[s.op][1]
-        if sym and isinstance(s.a, P.Constant) and isinstance(s.b, P.Constant):
-            a = repr(s.a)  # two plain numbers would evaluate to a number, not to this node
-        return f"({a} {sym} {b})" if sym else f"{s.op}({a}, {b})"
-    if hasattr(s, "_repr_call"):
-        name, args = s._repr_call()
-    else:
-        name, args = s._kind, s._args()
-    if "*" in args:
-        return f"{name}(" + ", ".join(_fmt(x) for x in args["*"]) + ")"
-    builder = getattr(_public(), name, None)
-    defaults = _defaults(builder) if builder is not None else {}
-    parts = []
-    for i, (n, v) in enumerate(args.items()):
-        if i < s._npos:
-            parts.append(_fmt(v))
-        elif n not in defaults or not _equal_default(v, defaults[n]):
-            parts.append(f"{n}={_fmt(v)}")
-    return f"{name}({', '.join(parts)})"
-
-
-def _equal_default(v, d) -> bool:
-    if type(v) is float or type(d) is float:
-        return (
-            isinstance(v, (int, float)) and isinstance(d, (int, float)) and float(v) == float(d) and type(v) is not bool
-        )
-    return v is d or (type(v) is type(d) and v == d)
-
-
-def _operand_repr(x) -> str:
-    from ._primitives import Constant
-
-    if isinstance(x, Constant):
-        return _fmt(x.value)
-    return repr(x)
-
-
-def _public():
-    import lrsched
-
-    return lrsched
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,40 +39,11 @@ def to_dict(schedule: Schedule) -> dict:
         >>> lrsched.from_dict(json.loads(json.dumps(d))) == s
         True
     """
-    from ._stack import Stack
-
-    if isinstance(schedule, Stack):  # a batch: its members, as they were given
-        return {"type": "stack", "schedules": [_encode_node(m) for m in schedule.schedules]}
+    if isinstance(schedule, _stack.Stack):  # a batch: its members, as they were given
+        return {"type": "stack", "schedules": [m._serialise() for m in schedule.schedules]}
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule={V.show(schedule)}: expected an lrsched.Schedule")
-    return _encode_node(schedule)
-
-
-def _encode_node(s: Schedule) -> dict:
-    from ._fn import Fn, registered_name
-
-    if isinstance(s, Fn):
-        return {"type": "fn", "f": registered_name(s)}
-    out: dict[str, Any] = {"type": s._kind}
-    for n, v in s._args().items():
-        out[n] = _encode(n, v)
-    return out
-
-
-def _encode(name, v):
-    if isinstance(v, Schedule):
-        return _encode_node(v)
-    if isinstance(v, (list, tuple)):
-        return [_encode(name, x) for x in v]
-    if v is None or isinstance(v, (bool, int, str)):
-        return v
-    if type(v) is float:
-        return v
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}={V.show(v)}: only schedules with scalar float values serialise") from None
-    return f
+    return schedule._serialise()
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +79,32 @@ _PUBLIC = (
     "noam",
     "tri_stage",
 )
+_PUBLIC_MODULES = (N, _primitives, _combinators, _cycle, _recipes)
+
+
+def _public_builder(name):
+    return next(getattr(m, name) for m in _PUBLIC_MODULES if hasattr(m, name))
+
+
+def _peer_module(peer):
+    """lrsched's own mirror module of ``peer`` (one of ``_PEERS``), imported on first use."""
+    if peer == "torch":
+        from .compat import torch as m
+    elif peer == "optax":
+        from .compat import optax as m
+    elif peer == "transformers":
+        from .compat import transformers as m
+    elif peer == "keras":
+        from .compat import keras as m
+    elif peer == "timm":
+        from .compat import timm as m
+    elif peer == "fairseq":
+        from .compat import fairseq as m
+    else:
+        from .compat import sklearn as m
+    return m
+
+
 # The peers whose mirrors a document may name as "<peer>.<name>": the name is checked against the
 # __all__ of lrsched's own module lrsched.compat.<peer> (imported for it, never the peer library).
 _PEERS = ("torch", "optax", "transformers", "keras", "timm", "fairseq", "sklearn")
@@ -245,7 +168,11 @@ def _decode_node(d, where, depth, counter) -> Schedule:
             )
         kwargs[n] = _decode_value(v, f"{where}.{n}", depth, counter, n)
     try:
-        out = builder(**kwargs)
+        args: Any = ()
+        for n in [n for n in kwargs if n in params and params[n].kind is inspect.Parameter.VAR_POSITIONAL]:
+            args = kwargs.pop(n)  # chain(*schedules): the list, spread
+            args = args if isinstance(args, list) else [args]
+        out = builder(*args, **kwargs)
     except (ValueError, TypeError) as e:
         raise type(e)(f"{where} ({kind}): {e}") from None
     except Exception as e:  # anything else a builder meets (overflow, recursion): still a bad document
@@ -261,13 +188,15 @@ def _lookup(kind, where):
     """``(builder, public)`` for a type name; ``public`` when it is a public builder, whose result
     must still be checked to be a schedule."""
     if isinstance(kind, str):
-        if kind in _BUILDERS:
-            return _BUILDERS[kind], False
+        if kind in KINDS:
+            return KINDS[kind].build(), False
+        if kind == "stack":
+            return _stack.stack, False
         if kind in _PUBLIC:
-            return getattr(_public(), kind), True
+            return _public_builder(kind), True
         peer, dot, name = kind.partition(".")
         if dot and peer in _PEERS and name.isidentifier():
-            module = importlib.import_module(f"lrsched.compat.{peer}")  # lrsched's own, from the fixed table
+            module = _peer_module(peer)  # lrsched's own, from the fixed table
             if name in module.__all__:
                 return getattr(module, name), True
             qualified = [f"{peer}.{n}" for n in module.__all__]
@@ -279,7 +208,7 @@ def _lookup(kind, where):
 
 
 def _own_names() -> list[str]:
-    return sorted(set(_BUILDERS) | set(_PUBLIC))
+    return sorted(set(KINDS) | {"stack"} | set(_PUBLIC))
 
 
 def _known() -> str:
@@ -293,6 +222,9 @@ def _suggest(given, names) -> str:
         return ""
     close = difflib.get_close_matches(given, names, n=3)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+_SIGS: dict[Any, inspect.Signature] = {}
 
 
 def _signature(builder) -> inspect.Signature:

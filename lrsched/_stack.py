@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import _validate as V
 from ._backend import JX
-from ._schedule import _BUILDERS, Schedule
+from ._node import Schedule, schedule_arg
 
 _COMPOSE_FIRST = "a batch from lrsched.stack is not a schedule: compose the schedules first, then stack them"
 
@@ -33,6 +35,7 @@ class Stack:
     """
 
     _kind = "stack"
+    _batch = True  # what combinators check to refuse it
     _plain = False
 
     def __init__(self, schedule: Schedule, size: int, members: tuple | None = None):
@@ -43,9 +46,6 @@ class Stack:
     # -- values -------------------------------------------------------------------------------
     def __call__(self, k):
         """The members' values at ``k``: shape ``(size, *k.shape)``, a JAX array."""
-        import jax
-        import jax.numpy as jnp
-
         if isinstance(k, (bool, np.bool_)) or (hasattr(k, "dtype") and np.dtype(k.dtype).kind not in "iuf"):
             raise TypeError(f"step={V.show(k)}: expected an integer or float step")
         if type(k) in (int, float) and not k >= 0:
@@ -61,8 +61,6 @@ class Stack:
     def schedules(self) -> list[Schedule]:
         if self._members is not None:
             return list(self._members)
-        import jax
-
         return [jax.tree_util.tree_map(lambda x, i=i: float(x[i]), self.schedule) for i in range(self.size)]
 
     def _args(self) -> dict[str, Any]:
@@ -95,8 +93,6 @@ def _flatten(b):
 
 def _unflatten(size, children):
     (inner,) = children
-    import jax
-
     leaves = jax.tree_util.tree_leaves(inner)
     if leaves and all(getattr(x, "shape", ())[:1] == (size,) for x in leaves):
         return Stack(inner, size)
@@ -104,13 +100,7 @@ def _unflatten(size, children):
     return inner
 
 
-def _register():
-    import jax
-
-    jax.tree_util.register_pytree_node(Stack, _flatten, _unflatten)
-
-
-_register()
+jax.tree_util.register_pytree_node(Stack, _flatten, _unflatten)
 
 
 def stack(schedules) -> Stack:
@@ -133,13 +123,10 @@ def stack(schedules) -> Stack:
         >>> [float(v) for v in jax.vmap(lambda s: s(jnp.asarray(10)))(b)]
         [1.0, 2.0]
     """
-    import jax
-    import jax.numpy as jnp
-
     if isinstance(schedules, (Schedule, Stack)) or not isinstance(schedules, (list, tuple)) or not schedules:
         raise TypeError(f"schedules={V.show(schedules)}: expected a non-empty list of schedules")
     for i, s in enumerate(schedules):
-        V.schedule(f"schedules[{i}]", s)
+        schedule_arg(f"schedules[{i}]", s)
     first: Any = jax.tree_util.tree_structure(schedules[0])
     for i, s in enumerate(schedules[1:], 1):
         if jax.tree_util.tree_structure(s) != first:
@@ -157,6 +144,3 @@ def stack(schedules) -> Stack:
 
     batched = jax.tree_util.tree_map(batch, *schedules)
     return Stack(batched, len(schedules), tuple(schedules))
-
-
-_BUILDERS["stack"] = stack  # from_dict rebuilds a batch from its members

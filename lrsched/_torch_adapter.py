@@ -14,8 +14,8 @@ except ImportError as e:  # the adapter is an optional extra
     raise ImportError(f"lrsched.torch needs PyTorch: pip install 'lrsched[torch]' ({e})") from e
 
 from . import _validate as V
+from ._node import Schedule
 from ._plateau import Plateau, PlateauState, state_from_data
-from ._schedule import Schedule
 from ._torch_groups import _BETAS, _check_entry, _float, _Group, _initial, _per_group, _put, _read, _schedule_entry
 
 _STATE_FIELDS = {"scale": float, "best": float, "num_bad": int, "cooldown_left": int, "level": float, "seen": int}

@@ -10,7 +10,7 @@ import torch
 
 from . import _validate as V
 from ._fn import identities
-from ._schedule import Schedule
+from ._node import Schedule
 from ._serialize import to_dict
 
 _BETAS = {"beta1": 0, "beta2": 1}

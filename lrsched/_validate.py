@@ -10,17 +10,14 @@ import re
 
 import numpy as np
 
+from ._backend import is_jax, is_traced
+
 SHOW_LIMIT = 80
 
 
 def is_plain(v) -> bool:
     """True for a value leaf that is a plain Python float (not an array or a tracer)."""
     return type(v) is float
-
-
-def _is_jax_array(v) -> bool:
-    mod = type(v).__module__
-    return mod.startswith("jax") or mod.startswith("jaxlib")
 
 
 def show(v, limit: int = SHOW_LIMIT, *, opaque: bool = False) -> str:
@@ -70,12 +67,6 @@ def _brief(v, depth, limit, opaque) -> str:
         return f"<{type(v).__name__} object>"
 
 
-def _is_tracer(v) -> bool:
-    import jax
-
-    return isinstance(v, jax.core.Tracer)
-
-
 def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_none: bool = False):
     """A float leaf: a Python/NumPy real number or a 0-d torch tensor (made a Python float), or
     a JAX array (kept).
@@ -92,7 +83,7 @@ def value(name: str, v, *, positive: bool = False, nonneg: bool = False, allow_n
             x = _torch_scalar(name, v)
             _bounded(name, v, x, positive, nonneg)
             return x
-        if _is_jax_array(v) or (isinstance(v, np.ndarray) and not (v.ndim == 0 and v.dtype.kind in "iuf")):
+        if is_jax(v) or (isinstance(v, np.ndarray) and not (v.ndim == 0 and v.dtype.kind in "iuf")):
             return _array_value(name, v, positive, nonneg)
         if not isinstance(v, numbers.Real):
             raise TypeError(f"{name}={show(v)}: expected a real number, got {type(v).__name__}")
@@ -126,8 +117,8 @@ def _bounded(name, v, x: float, positive, nonneg):
 
 def _array_value(name, v, positive, nonneg):
     """A NumPy or JAX array as a value leaf: tracers pass, concrete ones are checked as floats."""
-    if _is_jax_array(v):
-        if _is_tracer(v):
+    if is_jax(v):
+        if is_traced(v):
             return v
         import jax.numpy as jnp
 
@@ -188,7 +179,7 @@ def shown(v) -> str:
 def steps(name: str, v, *, positive: bool = False, allow_negative: bool = False, allow_float: bool = True):
     """A duration fixed at build time: a Python int (or a finite float where fractional steps are
     meaningful), at most :data:`MAX_STEPS` in size."""
-    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, numbers.Real)) or _is_jax_array(v):
+    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, numbers.Real)) or is_jax(v):
         raise TypeError(f"{name}={show(v)}: expected a Python int")
     given = v
     if isinstance(v, numbers.Integral):
@@ -215,23 +206,3 @@ def choice(name: str, v, options):
     if not isinstance(v, str) or v not in options:
         raise ValueError(f"{name}={show(v)}: must be one of {', '.join(repr(o) for o in options)}")
     return v
-
-
-def schedule(name: str, v):
-    from ._schedule import Schedule
-
-    if not isinstance(v, Schedule):
-        not_a_batch(name, v)
-        raise TypeError(f"{name}={show(v)}: expected an lrsched.Schedule, got {type(v).__name__}")
-    return v
-
-
-def not_a_batch(name: str, v) -> None:
-    """Refuse a batch from ``lrsched.stack`` where a schedule is needed, saying what to do instead."""
-    from ._stack import Stack
-
-    if isinstance(v, Stack):
-        raise TypeError(
-            f"{name}=<a batch of {v.size} schedules>: a batch from lrsched.stack is not a schedule; "
-            "compose the schedules first, then stack them"
-        )

@@ -7,21 +7,22 @@ of ``t // decay_t`` that 32-bit steps get exactly). They live in the core, not i
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from . import _validate as V
 from ._backend import fit
-from ._schedule import Schedule, register_node
+from ._node import Schedule, schedule_arg
 
 
 # --------------------------------------------------------------------------------------------
 # k-decay: the clock warp of Zhang & Li, used by timm's cosine and poly schedules
 # --------------------------------------------------------------------------------------------
-class KDecay(Schedule):
+class KDecay(Schedule, kind="timm_k_decay", builder="k_decay"):
     _values = ("k",)
     _children = ("schedule",)
     _static = ("steps",)
-    _kind = "timm_k_decay"
+    _shown_as = "lrsched.compat.timm.k_decay"
     _npos = 3
 
     def _eval(self, t, xp):
@@ -31,11 +32,12 @@ class KDecay(Schedule):
             return self.schedule._eval(n * (t / n) ** self.k, xp)
         return self.schedule._eval(n * (xp.minimum(t, n) / n) ** self.k, xp)
 
-    def _args(self):
-        return {"schedule": self.schedule, "steps": self.steps, "k": self.k}
-
-    def _repr_call(self):
-        return "lrsched.compat.timm.k_decay", self._args()
+    def _phases(self, at):
+        # the child sees n * (t / n) ** k for t <= n, then n: its step x is at t = n * (x / n) ** (1 / k);
+        # its steps up to n (its phases ending at n included) fall in (0, n]
+        n, k = self.steps, self.k
+        if type(k) is float:
+            at.walk(self.schedule, lambda x: n * (min(x, n) / n) ** (1.0 / k), 0, n, pad=0.5)
 
 
 def k_decay(schedule, steps, k) -> Schedule:
@@ -60,13 +62,10 @@ def k_decay(schedule, steps, k) -> Schedule:
         >>> s(50), s(100)
         (0.75, 0.0)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     steps = V.steps("steps", steps, positive=True)
     k = V.value("k", k, positive=True)
     return KDecay._make(schedule=schedule, k=k, steps=steps)
-
-
-register_node(KDecay, k_decay)
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,10 +99,10 @@ def _small_ratio(d):
         r = 1 / (r - a)
 
 
-class DecayCount(Schedule):
+class DecayCount(Schedule, kind="timm_decay_count", builder="decay_count"):
     _children = ("schedule",)
     _static = ("decay_t",)
-    _kind = "timm_decay_count"
+    _shown_as = "lrsched.compat.timm.decay_count"
     _npos = 2
 
     def _count(self, t, xp):
@@ -125,11 +124,9 @@ class DecayCount(Schedule):
     def _eval(self, t, xp):
         return self.schedule._eval(self._count(t, xp), xp)
 
-    def _args(self):
-        return {"schedule": self.schedule, "decay_t": self.decay_t}
-
-    def _repr_call(self):
-        return "lrsched.compat.timm.decay_count", self._args()
+    def _phases(self, at):
+        d = self.decay_t  # the child sees t // d: its step x starts at t = x * d
+        at.walk(self.schedule, lambda x: math.ceil(x) * d)
 
 
 def decay_count(schedule, decay_t) -> Schedule:
@@ -158,9 +155,6 @@ def decay_count(schedule, decay_t) -> Schedule:
         >>> s(11), s(12)
         (0.0625, 0.03125)
     """
-    V.schedule("schedule", schedule)
+    schedule_arg("schedule", schedule)
     decay_t = V.steps("decay_t", decay_t, positive=True)
     return DecayCount._make(schedule=schedule, decay_t=decay_t)
-
-
-register_node(DecayCount, decay_count)

@@ -17,7 +17,7 @@ try:
 except ImportError as e:  # pragma: no cover - exercised only where keras is missing
     raise ImportError("lrsched.keras needs Keras 3: pip install 'lrsched[keras]'") from e
 
-from . import _validate as V
+from ._node import schedule_arg
 from ._serialize import from_dict, to_dict
 
 __all__ = ["KerasSchedule"]
@@ -45,7 +45,7 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, schedule):
-        self.schedule = V.schedule("schedule", schedule)
+        self.schedule = schedule_arg("schedule", schedule)
 
     def __call__(self, step):
         from keras import backend, ops

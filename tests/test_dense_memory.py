@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import lrsched
-import lrsched._dense as D
-import lrsched._schedule as S
+import lrsched._steps as S
+import lrsched._tables as D
 
 N = 10**7
 
@@ -54,7 +54,7 @@ def test_evaluate_numpy_dtype_peak_memory_is_bounded(dtype):
     extra, out = _peak_extra(lambda: lrsched.evaluate(s, N, backend="numpy", dtype=dtype))
     assert out.dtype == np.dtype(dtype)
     # the float64 values are never held for the whole window
-    assert extra <= 2 * out.nbytes + 64 * D.NUMPY_CHUNK, f"{extra / out.nbytes:.2f}x the output"
+    assert extra <= 2 * out.nbytes + 64 * S.NUMPY_CHUNK, f"{extra / out.nbytes:.2f}x the output"
 
 
 @pytest.mark.parametrize("name", ["warmup_cosine", "one_cycle"])

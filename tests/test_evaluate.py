@@ -351,7 +351,7 @@ def _few_piece_schedules(n):
 @pytest.mark.parametrize("start", [0, 12_345])
 def test_few_piece_dense_program_is_one_loop_without_sine_or_concatenate(name, start):
     from lrsched._backend import JX
-    from lrsched._dense import dense
+    from lrsched._tables import dense
 
     n = 10**6
     s = _few_piece_schedules(n)[name]

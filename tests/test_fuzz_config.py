@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 import lrsched as L
 from lrsched._fn import _REGISTRY
-from lrsched._schedule import _BUILDERS
+from lrsched._node import KINDS
 from lrsched._stack import Stack
 
 FUZZ = settings(
@@ -44,8 +44,9 @@ FUZZ = settings(
 )
 TIME_LIMIT = 1.0  # seconds for one from_dict call
 
-TYPE_NAMES = sorted(_BUILDERS)
-FIELDS = {k: [p for p in inspect.signature(b).parameters if p != "shape_params_"] for k, b in _BUILDERS.items()}
+BUILDERS = {**{k: c.build() for k, c in KINDS.items()}, "stack": L.stack}
+TYPE_NAMES = sorted(BUILDERS)
+FIELDS = {k: [p for p in inspect.signature(b).parameters if p != "shape_params_"] for k, b in BUILDERS.items()}
 SHAPE_FIELDS = ["exponent", "power", "alpha", "lower", "upper"]
 ALL_FIELDS = sorted({f for fs in FIELDS.values() for f in fs} | set(SHAPE_FIELDS))
 CODE = [

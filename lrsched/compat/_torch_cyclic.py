@@ -11,8 +11,8 @@ import numbers
 
 from .. import _validate as V
 from .._fn import fn
+from .._node import Schedule
 from .._recipes import _one_cycle_ends, _torch_phases, cyclic, one_cycle
-from .._schedule import Schedule
 
 _ANNEAL = {"cos": "cosine", "linear": "linear"}
 

@@ -23,10 +23,10 @@ import numbers
 from .. import _validate as V
 from .._combinators import clip, join, per_epoch, shift, warmup
 from .._cycle import cycle
-from .._primitives import constant, exponential, linear, ramp
+from .._node import Schedule, constant
+from .._primitives import exponential, linear, ramp
 from .._primitives import inverse_sqrt as _inverse_sqrt
 from .._recipes import tri_stage as _tri_stage
-from .._schedule import Schedule
 
 __all__ = ["cosine", "fixed", "inverse_sqrt", "polynomial_decay", "step", "tri_stage", "triangular"]
 

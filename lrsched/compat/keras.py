@@ -21,8 +21,8 @@ from __future__ import annotations
 from .. import _validate as V
 from .._combinators import join, shift, warmup
 from .._cycle import cycle as _cycle
-from .._primitives import constant, exponential, inverse_time, ramp
-from .._schedule import Schedule
+from .._node import Schedule, constant
+from .._primitives import exponential, inverse_time, ramp
 
 __all__ = [
     "cosine_decay",

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping
 
 from .. import _validate as V
 from .._combinators import join, shift, warmup
-from .._primitives import constant, exponential, piecewise_constant, piecewise_linear, ramp
-from .._schedule import Schedule
+from .._node import Schedule, constant
+from .._primitives import exponential, piecewise_constant, ramp
+from .._recipes import piecewise_linear
 
 __all__ = [
     "constant_schedule",

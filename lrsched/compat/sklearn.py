@@ -22,10 +22,10 @@ import numbers
 
 from .. import _validate as V
 from .._combinators import per_epoch
+from .._node import Schedule
+from .._node import constant as _constant
 from .._plateau import Plateau
-from .._primitives import constant as _constant
 from .._primitives import inverse_time
-from .._schedule import Schedule
 
 __all__ = ["adaptive", "constant", "invscaling", "mlp_adaptive", "mlp_invscaling", "optimal", "optimal_t0"]
 

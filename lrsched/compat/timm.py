@@ -33,8 +33,8 @@ import numbers
 from .. import _validate as V
 from .._combinators import join, per_epoch, shift, warmup
 from .._cycle import cycle, cycle_start
-from .._primitives import constant, exponential, linear, piecewise_constant, ramp
-from .._schedule import Schedule
+from .._node import Schedule, constant
+from .._primitives import exponential, linear, piecewise_constant, ramp
 from .._warps import decay_count, k_decay
 
 __all__ = ["cosine_lr", "decay_count", "k_decay", "multi_step_lr", "poly_lr", "step_lr", "tanh_lr"]

@@ -22,8 +22,8 @@ from .. import _validate as V
 from .._combinators import chain, join
 from .._cycle import cycle
 from .._fn import fn
-from .._primitives import constant, cosine, exponential, linear, piecewise_constant, ramp
-from .._schedule import Schedule
+from .._node import Schedule, constant, schedule_arg
+from .._primitives import cosine, exponential, linear, piecewise_constant, ramp
 from ._torch_cyclic import _ANNEAL, _callable
 from ._torch_cyclic import cyclic_lr as cyclic_lr
 from ._torch_cyclic import cyclic_momentum as cyclic_momentum
@@ -69,7 +69,7 @@ def _schedules(name, schedulers):
         raise TypeError(f"{name}={V.show(schedulers)}: expected a list of schedules")
     if not schedulers:
         raise ValueError(f"{name}=[]: needs at least one schedule")
-    return [V.schedule(f"{name}[{i}]", s) for i, s in enumerate(schedulers)]
+    return [schedule_arg(f"{name}[{i}]", s) for i, s in enumerate(schedulers)]
 
 
 def lambda_lr(lr_lambda, *, lr=1.0) -> Schedule:

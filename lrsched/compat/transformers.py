@@ -28,8 +28,8 @@ from __future__ import annotations
 from .. import _validate as V
 from .._combinators import join, shift
 from .._cycle import cycle
-from .._primitives import constant, inverse_sqrt, ramp
-from .._schedule import Schedule
+from .._node import Schedule, constant
+from .._primitives import inverse_sqrt, ramp
 
 __all__ = [
     "get_constant_schedule",
