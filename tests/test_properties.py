@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from test_reference import ref_cycle, ref_ramp, ref_warmup_decay
+from reference import ref_cycle, ref_ramp, ref_warmup_decay
 
 import lrsched as L
 

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from test_reference import CASES
+from reference import CASES
 
 import lrsched as L
 from lrsched import from_dict, to_dict

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from test_reference import (
+from reference import (
     CASES,
     ref_cycle,
     ref_exponential,
