@@ -182,6 +182,11 @@ def python_step(k) -> bool:
     return t is int or t is float
 
 
+def integer_steps(k) -> bool:
+    """Whether the steps ``k`` are integers (a Python int, or an array of an integer dtype)."""
+    return type(k) is int or getattr(getattr(k, "dtype", None), "kind", "f") in "iu"
+
+
 def is_real(x) -> bool:
     """A real number that is not a bool (a Python, NumPy or 0-d value)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)

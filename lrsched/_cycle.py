@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from . import _validate as V
-from ._backend import PY, fit, is_traced, python_step
+from ._backend import PY, fit, integer_steps, is_traced, python_step
 from ._node import Schedule, schedule_arg
 
 _MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
@@ -41,7 +41,7 @@ class Cycle(Schedule, kind="cycle"):
             tab = self._ftable(k)
             if k >= tab.reach:  # past the tabulated cycles (period_mult very close to 1)
                 return _closed_index(self.period, self.period_mult, self.limit, k, xp)
-            c = bisect.bisect_right(tab.ceil if type(k) is int else tab.fstart, k) - 1
+            c = bisect.bisect_right(tab.ceil if integer_steps(k) else tab.fstart, k) - 1
             local, pc = (k - tab.whole[c]) - tab.frac[c], tab.length[c]
             if tab.holds:  # past the last cycle: hold its end
                 local = min(local, pc)

@@ -112,7 +112,10 @@ def _filled(cell) -> bool:
 
 
 def fn_from_dict(f, name=None):
-    # from_dict passes the registered name as ``f``; it is looked up, never imported.
+    """The ``fn`` schedule of a document: ``f`` is the registered name, looked up, never imported
+    (``name``, where a document gives it, is that same name)."""
+    if name is not None and name != f:
+        raise ValueError(f"name={V.show(name)}: a fn document's name is its f={V.show(f)}")
     if not isinstance(f, str) or f not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none registered"
         raise ValueError(f"f={V.show(f)}: not a registered function name (known: {V.show(known, 200)})")

@@ -153,7 +153,7 @@ def table(fn, *, static=False, xp=None):
     return v
 
 
-def _outer(col, row, xp):
+def _outer(col, row):
     return col[:, None] * row[None, :]
 
 
@@ -208,8 +208,8 @@ def cosine_weights_grid(n, start, m, xp):
 
     def combine(t):
         sla, cla, slb, clb, sda, cda, sdb, cdb = t
-        sl = _outer(sla, clb, xp) + _outer(cla, slb, xp)
-        sd = _outer(sda, cdb, xp) + _outer(cda, sdb, xp)
+        sl = _outer(sla, clb) + _outer(cla, slb)
+        sd = _outer(sda, cdb) + _outer(cda, sdb)
         return xp.stack([sl * sl, sd * sd])
 
     if isinstance(start, int):
@@ -273,4 +273,4 @@ def geometric_grid(a, ratio, n, start, m, xp):
     def make(k0, i, size, txp):
         return a * ratio ** (k0 / n), ratio ** (i / n)
 
-    return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1], xp).reshape(-1))
+    return _blocked(start, m, xp, make, lambda t: _outer(t[0], t[1]).reshape(-1))

@@ -16,7 +16,7 @@ from ._serialize import to_dict
 _BETAS = {"beta1": 0, "beta2": 1}
 
 
-def _per_group(name, spec, groups, cls, *, allow_single=True):
+def _per_group(name, spec, groups, cls):
     """One entry (an instance of ``cls`` or None) per param group, from one, a list or a dict."""
     n = len(groups)
     if isinstance(spec, cls):
