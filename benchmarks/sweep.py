@@ -1,6 +1,8 @@
 """A sweep over ``batch`` peak learning rates, each a warmup + cosine over ``n`` steps, evaluated
 densely: one ``lrsched.stack`` + ``evaluate`` against what an optax user would write, at best
-``jax.vmap`` of the schedule over the peaks, jitted, and at worst a Python loop of jitted schedules.
+``jax.vmap`` of the schedule over the peaks, jitted, and at worst a Python loop of jitted schedules;
+beside them the other form an lrsched user may write, ``jax.vmap`` of each member called at
+``jnp.arange(n)`` (jitted), and the floor: writing a fresh ``(batch, n)`` array.
 
 optax's ``warmup_cosine_decay_schedule`` takes no traced peak (it branches on it), so the vmapped
 form is what it is made of: a linear warmup joined to a cosine decay.
@@ -42,9 +44,23 @@ def run(batch: int = 1024, n: int = 10**5, loop_probe: int = 16) -> list[dict]:
 
         return jax.vmap(one)(ps)
 
+    @jax.jit
+    def ls_vmapped(members):
+        return jax.vmap(lambda s: s(steps))(members)
+
+    fresh = jax.jit(lambda: jnp.full((batch, n), 0.5))
     c_ls = once(lambda: lrsched.evaluate(b, n))
     c_vm = once(lambda: vmapped(peak_array))
-    t = compare({"ls": lambda: lrsched.evaluate(b, n), "vmap": lambda: vmapped(peak_array)}, repeat=3)
+    c_lsvm = once(lambda: ls_vmapped(b))
+    t = compare(
+        {
+            "ls": lambda: lrsched.evaluate(b, n),
+            "vmap": lambda: vmapped(peak_array),
+            "lsvm": lambda: ls_vmapped(b),
+            "floor": fresh,
+        },
+        repeat=5,
+    )
 
     def loop(m):
         return jnp.stack([jax.jit(optax.warmup_cosine_decay_schedule(0.0, p, warm, n))(steps) for p in peaks[:m]])
@@ -54,6 +70,10 @@ def run(batch: int = 1024, n: int = 10**5, loop_probe: int = 16) -> list[dict]:
     ls = t["ls"]
     return [
         row(GROUP, batch, "lrsched.stack + evaluate", ls, compile_seconds=c_ls),
+        row(GROUP, batch, "lrsched, jax.vmap of s(jnp.arange(n)) (jit)", t["lsvm"], compile_seconds=c_lsvm),
+        row(
+            GROUP, batch, "write floor: fresh XLA array (jit jnp.full)", t["floor"], "floor", over_floor=ls / t["floor"]
+        ),
         row(GROUP, batch, "optax, jax.vmap over peaks (jit)", t["vmap"], "optax", t["vmap"] / ls, compile_seconds=c_vm),
         row(GROUP, batch, "optax, Python loop (extrapolated)", t_loop, "optax", t_loop / ls),
     ]

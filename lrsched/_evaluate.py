@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
 from ._node import Schedule, schedule_arg
@@ -37,7 +38,11 @@ def _layout_any(s, start, n):
     key = (start, n, x64())
     lay = cache.get(key)
     if lay is None:
-        lay = cache[key] = (start == 0, layout(s.schedule if isinstance(s, Stack) else s, start, n, JX))
+        if isinstance(s, Stack):  # and the members' varying values, where they are linear in them
+            lay = (start == 0, layout(s.schedule, start, n, JX), _sweep.plan(s))
+        else:
+            lay = (start == 0, layout(s, start, n, JX))
+        cache[key] = lay
         if len(cache) > _LAYOUTS_KEPT:
             cache.popitem(last=False)
     return lay
@@ -49,6 +54,8 @@ _LAYOUTS_KEPT = 8
 def _dense_any(s, start, n, lay):
     start = 0 if lay[0] else start
     if isinstance(s, Stack):
+        if lay[2] is not None:
+            return _sweep.dense_stack(s, start, n, lay[1], lay[2])
         return jax.vmap(lambda c: dense(c, start, n, JX, lay[1]))(s.schedule)
     return dense(s, start, n, JX, lay[1])
 
