@@ -12,7 +12,7 @@ from . import _tables as T
 from . import _validate as V
 from ._backend import JX, NP, fit, python_step, step_max
 from ._gather import join_value
-from ._node import Schedule, schedule_arg
+from ._node import LIN, Schedule, concat_roles, schedule_arg
 from ._ramps import ramp_value, shape_params
 from ._tables import dense, layout
 
@@ -75,6 +75,9 @@ class Warmup(Schedule, kind="warmup"):
         if n > 0:
             at.mark(n)
         at.walk(self.schedule, lambda x: n + x, n)
+
+    def _roles(self):
+        return None if self.shape == "exponential" else concat_roles((self.schedule,), [LIN])
 
     def _atoms(self, start, stop, out):
         if not self.steps:
@@ -247,6 +250,9 @@ class Join(Schedule, kind="join"):
             if i:
                 at.mark(b0)
             at.walk(piece, lambda x, b0=b0: b0 + x, b0, b1)
+
+    def _roles(self):
+        return concat_roles(self.schedules)
 
     def _atoms(self, start, stop, out):
         bounds = (0, *self.boundaries)
@@ -433,6 +439,9 @@ class Shift(Schedule, kind="shift"):
             at.mark(d)
         at.walk(self.schedule, lambda x: x + d, max(d, 0))
 
+    def _roles(self):
+        return self.schedule._roles()
+
 
 def shift(schedule, steps) -> Schedule:
     """``schedule(max(k - steps, 0))``: delays the schedule by ``steps`` (a negative ``steps`` advances).
@@ -461,6 +470,9 @@ class PerEpoch(Schedule, kind="per_epoch"):
     def _phases(self, at):
         e = self.steps_per_epoch
         at.walk(self.schedule, lambda x: math.ceil(x) * e)
+
+    def _roles(self):
+        return self.schedule._roles()
 
 
 def per_epoch(schedule, steps_per_epoch) -> Schedule:

@@ -42,6 +42,7 @@ from ._steps import bad_python_step, call_array, python_step_ok
 from ._tables import dense, layout
 
 KINDS: dict[str, type] = {}  # serialised kind -> node class, filled as each class is defined
+LIN, PAR = "lin", "par"  # a leaf the value is linear in, or one that shapes it (see ``_roles``)
 
 
 def _leaf_plain(v) -> bool:
@@ -208,6 +209,13 @@ class Schedule:
 
     def _ramp_key(self):
         """``(shape, number of parameters, length)`` where this piece is a ramp, else ``None``."""
+        return None
+
+    def _roles(self) -> list[str] | None:
+        """Per leaf (in ``tree_leaves`` order) whether the value is linear in it (``LIN``: a peak,
+        a floor) or shaped by it (``PAR``); ``None`` where the value is not linear in its ``LIN``
+        leaves (a product, a clip, a geometric piece). A sweep over ``LIN`` leaves computes the
+        weights once (see ``_sweep``)."""
         return None
 
     def _first(self):
@@ -392,6 +400,17 @@ def _encode(name, v):
         raise TypeError(f"{name}={V.show(v)}: only schedules with scalar float values serialise") from None
 
 
+def concat_roles(children, own=()):
+    """The roles of a node with leaves of roles ``own`` before the leaves of ``children``."""
+    out = list(own)
+    for c in children:
+        r = c._roles()
+        if r is None:
+            return None
+        out += r
+    return out
+
+
 def schedule_arg(name: str, v):
     """``v`` checked to be a schedule (the caller's argument ``name``)."""
     if not isinstance(v, Schedule):
@@ -421,6 +440,9 @@ class Constant(Schedule, kind="constant"):
 
     def _flat(self, budget):
         return budget - 1
+
+    def _roles(self):
+        return [LIN]
 
     def _first(self):
         return self.value if self._plain else None
@@ -463,6 +485,11 @@ class BinOp(Schedule, kind="binop"):
 
     def _dense(self, start, n, xp, lay):
         return OPS[self.op][0](xp, dense(self.a, start, n, xp, lay[0]), dense(self.b, start, n, xp, lay[1]))
+
+    def _roles(self):
+        if self.op not in ("add", "sub"):
+            return None
+        return concat_roles((self.a, self.b))
 
     def __repr__(self):  # infix, as the expression was written
         sym = OPS[self.op][1]

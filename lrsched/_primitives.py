@@ -17,7 +17,7 @@ from . import _tables as T
 from . import _validate as V
 from ._backend import fit, step_max
 from ._gather import staircase
-from ._node import Schedule
+from ._node import LIN, PAR, Schedule
 from ._ramps import PARAM_FIELDS, PARAM_UNITS, check_endpoints, param_names, ramp_value, shape_params
 
 
@@ -74,6 +74,9 @@ class Ramp(Schedule, kind="ramp"):
 
     def _ramp_key(self):
         return self.shape, len(self.params), self.steps
+
+    def _roles(self):
+        return None if self.shape == "exponential" else [LIN, LIN] + [PAR] * len(self.params)
 
     def _ramp_values(self, xp):
         return (self.start, self.end, *self.params)
@@ -324,6 +327,9 @@ class InverseSqrt(Schedule, kind="inverse_sqrt"):
     def _eval(self, k, xp):
         ts = self.timescale if xp.static else float(self.timescale)  # k + ts may not fit k's dtype
         return self.start * xp.sqrt(ts / (k + ts))
+
+    def _roles(self):
+        return [LIN]
 
 
 def inverse_sqrt(start, timescale) -> Schedule:

@@ -8,7 +8,7 @@ weight row per varying value, each value set to 1 and the others to 0) and one p
 members' varying values with those rows, instead of one dense evaluation per member: the cost
 of the schedule's formula stops growing with the number of members.
 
-Linearity is read from the structure (:func:`_roles`): a value is ``LIN`` where the schedule is
+Linearity is read from the structure (each node's ``_roles`` hook): a value is ``LIN`` where the schedule is
 linear in it (a ramp's ends, a constant, a warmup's start), ``PAR`` where it shapes the weights
 (a ramp's shape parameters, a clock warp); a ``PAR`` value must be the same for every member.
 Products, quotients, clips and geometric pieces are not linear in this sense (a product whose
@@ -18,46 +18,18 @@ batch with one of them is evaluated member by member.
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from ._backend import JX
-from ._dense import _TABLES, _table, dense
+from ._node import LIN
+from ._tables import TABLES, dense, table
 
-LIN, PAR = "lin", "par"
 _MAX_VARYING = 64
 """More varying values than this: member by member (the weight rows would outgrow the batch's
 own evaluation)."""
-
-
-def _roles(s) -> list[str] | None:
-    """The role of each of ``s``'s leaves, in ``tree_leaves`` order; None where ``s`` is not
-    linear in its ``LIN`` leaves (or is a node this module does not know)."""
-    from . import _combinators as C
-    from . import _primitives as P
-    from . import _warps as W
-
-    t = type(s)
-    if t is P.Constant or t is P.InverseSqrt:
-        return [LIN]
-    if t is P.Ramp:
-        return None if s.shape == "exponential" else [LIN, LIN] + [PAR] * len(s.params)
-    if t is C.Warmup:
-        child = None if s.shape == "exponential" else _roles(s.schedule)
-        return None if child is None else [LIN, *child]
-    if t in (C.Shift, C.PerEpoch, W.DecayCount):
-        return _roles(s.schedule)
-    if t is W.KDecay:
-        child = _roles(s.schedule)
-        return None if child is None else [PAR, *child]
-    if t is C.Join or (t is C.BinOp and s.op in ("add", "sub")):
-        out: list[str] = []
-        for c in s.schedules if t is C.Join else (s.a, s.b):
-            r = _roles(c)
-            if r is None:
-                return None
-            out += r
-        return out
-    return None
 
 
 def plan(batch) -> tuple[int, ...] | None:
@@ -69,10 +41,8 @@ def plan(batch) -> tuple[int, ...] | None:
 
 
 def _plan(batch):
-    import jax
-
     leaves = jax.tree_util.tree_leaves(batch.schedule)
-    roles = _roles(batch.schedule)
+    roles = batch.schedule._roles()
     if roles is None or len(roles) != len(leaves):
         return None
     varying = []
@@ -88,8 +58,6 @@ def _plan(batch):
 
 def _shared(x) -> bool:
     """Whether a batched leaf holds one value for every member (False where it is traced)."""
-    import jax
-
     if isinstance(x, jax.core.Tracer):
         return False
     a = np.asarray(x)
@@ -100,9 +68,9 @@ def _rows(fn):
     """The weight rows, computed by the table program of :func:`lrsched.evaluate` and read by its
     value program: in one program XLA fuses the rows into the loop over the members' values and
     computes them again for every member. Tables the rows need are computed with them."""
-    t = _TABLES
+    t = TABLES
     if t.mode != "record":
-        return _table(fn)
+        return table(fn)
     t.mode = "direct"
     try:
         v = fn()
@@ -115,12 +83,8 @@ def _rows(fn):
 def dense_stack(batch, start, n: int, lay, varying: tuple[int, ...]):
     """The ``(size, n)`` values of a batch with a :func:`plan`: shared row plus the varying
     values times their weight rows."""
-    import jax
-    import jax.numpy as jnp
-    from jax import lax
-
     leaves, treedef = jax.tree_util.tree_flatten(batch.schedule)
-    roles = _roles(batch.schedule) or []
+    roles = batch.schedule._roles() or []
     rows = len(varying) + 1
     # row 0: the shared part (the varying values at 0); row r: varying value r - 1 at 1 and the
     # other LIN values at 0; the PAR values (shared) at their value in every row

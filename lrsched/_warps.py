@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from . import _validate as V
 from ._backend import fit
-from ._node import Schedule, schedule_arg
+from ._node import PAR, Schedule, concat_roles, schedule_arg
 
 
 # --------------------------------------------------------------------------------------------
@@ -38,6 +38,9 @@ class KDecay(Schedule, kind="timm_k_decay", builder="k_decay"):
         n, k = self.steps, self.k
         if type(k) is float:
             at.walk(self.schedule, lambda x: n * (min(x, n) / n) ** (1.0 / k), 0, n, pad=0.5)
+
+    def _roles(self):
+        return concat_roles((self.schedule,), [PAR])
 
 
 def k_decay(schedule, steps, k) -> Schedule:
@@ -127,6 +130,9 @@ class DecayCount(Schedule, kind="timm_decay_count", builder="decay_count"):
     def _phases(self, at):
         d = self.decay_t  # the child sees t // d: its step x starts at t = x * d
         at.walk(self.schedule, lambda x: math.ceil(x) * d)
+
+    def _roles(self):
+        return self.schedule._roles()
 
 
 def decay_count(schedule, decay_t) -> Schedule:
