@@ -6,7 +6,9 @@ from __future__ import annotations
 import bisect
 import math
 
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from . import _tables as T
 from . import _validate as V
@@ -229,7 +231,8 @@ class Join(Schedule, kind="join"):
             table = packed[0][np.array([[at[id(a)], at[id(b)]] for a, b in ends])]
         else:
             table = xp.stack([xp.stack([xp.asarray(a), xp.asarray(b)]) for a, b in ends])
-        return (table @ xp.stack([xp.asarray(ws), xp.asarray(we)])).reshape(-1)
+        weights = xp.stack([xp.asarray(ws), xp.asarray(we)])
+        return jnp.matmul(table, weights, precision=lax.Precision.HIGHEST).reshape(-1)  # no TF32 on a GPU
 
     def _flat(self, budget):
         if any(isinstance(b, float) or b > 2**31 - 1 for b in self.boundaries):
