@@ -35,9 +35,9 @@ class KDecay(Schedule, kind="timm_k_decay", builder="k_decay"):
     def _phases(self, at):
         # the child sees n * (t / n) ** k for t <= n, then n: its step x is at t = n * (x / n) ** (1 / k);
         # its steps up to n (its phases ending at n included) fall in (0, n]
-        n, k = self.steps, self.k
-        if type(k) is float:
-            at.walk(self.schedule, lambda x: n * (min(x, n) / n) ** (1.0 / k), 0, n, pad=0.5)
+        n, power = self.steps, self.k
+        if type(power) is float:  # a known exponent (not an array leaf)
+            at.walk(self.schedule, lambda x: n * (min(x, n) / n) ** (1.0 / power), 0, n, pad=0.5)
 
     def _roles(self):
         return concat_roles((self.schedule,), [PAR])
