@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ._backend import JX
+from ._backend import JX, is_traced
 from ._node import LIN
 from ._tables import TABLES, dense, table
 
@@ -58,7 +58,7 @@ def _plan(batch):
 
 def _shared(x) -> bool:
     """Whether a batched leaf holds one value for every member (False where it is traced)."""
-    if isinstance(x, jax.core.Tracer):
+    if is_traced(x):
         return False
     a = np.asarray(x)
     return bool((a == a[0]).all())
