@@ -38,7 +38,8 @@ import jax
 
 from . import _validate as V
 from ._backend import PY, is_jax, is_real
-from ._steps import bad_python_step, call_array, python_step_ok
+from ._steps import FLOAT_MAX as _FLOAT_MAX
+from ._steps import bad_python_step, call_array
 from ._tables import dense, layout
 
 KINDS: dict[str, type] = {}  # serialised kind -> node class, filled as each class is defined
@@ -178,7 +179,7 @@ class Schedule:
     def __call__(self, k=None):
         t = type(k)
         if (t is int or t is float) and self._plain:
-            if not python_step_ok(k):
+            if not 0 <= k <= _FLOAT_MAX:  # inline: this is the path a training loop takes
                 bad_python_step(k)
             return float(self._eval(k, PY))
         return call_array(self, k)

@@ -15,19 +15,14 @@ import numpy as np
 from . import _validate as V
 from ._backend import JX, NP, is_jax, is_real
 
-_FLOAT_MAX = sys.float_info.max
-
-
-def python_step_ok(k) -> bool:
-    """Whether a Python step is in range (finite and >= 0)."""
-    return 0 <= k <= _FLOAT_MAX
+FLOAT_MAX = sys.float_info.max
 
 
 def bad_python_step(k):
     if k != k or k < 0:
         raise ValueError(f"step={V.show(k)}: must be >= 0")
     shown = f"<int of {k.bit_length()} bits>" if type(k) is int else repr(k)
-    raise ValueError(f"step={shown}: must be finite (at most {V.show(_FLOAT_MAX)})")
+    raise ValueError(f"step={shown}: must be finite (at most {V.show(FLOAT_MAX)})")
 
 
 def _numpy_steps(k, shape=None):
@@ -99,7 +94,7 @@ def call_array(s, k):
             k = _numpy_steps(k)
             if jnp.dtype(jnp.result_type(int)).itemsize < 8:  # 32-bit JAX: int steps stop at 2**31 - 1
                 k = np.minimum(k, 2**31 - 1).astype(np.int32) if k.dtype.kind == "i" else k.astype(np.float32)
-        elif not is_jax(k) and not 0 <= k <= _FLOAT_MAX:  # a Python number
+        elif not is_jax(k) and not 0 <= k <= FLOAT_MAX:  # a Python number
             bad_python_step(k)
         k = _jax_steps(k)
         out = jnp.asarray(s._eval(k, JX), dtype=jnp.result_type(float))
