@@ -71,7 +71,13 @@ def _with_tables(mode, items, f):
 
 
 class _Program:
-    """The two compiled programs of one evaluation: the computed tables, then the values."""
+    """The compiled programs of one evaluation: a first program that traces the values while
+    recording the computed tables, and, where there are tables, the values program that reads
+    them.
+
+    A schedule without tables (most nested and few-piece ones) has its first program as its
+    values program: one trace and one compile, not two of each.
+    """
 
     def __init__(self, plain, treedef, lay, n, dtype):
         out_dtype = dtype if dtype is not None else jnp.result_type(float)
@@ -79,32 +85,33 @@ class _Program:
         def schedule(arg):
             return _unpack(arg, treedef) if plain else arg
 
-        def tables(arg, start):
+        def values(mode, items, arg, start):
             try:
-                items: list = []
-                _with_tables("record", items, lambda: _dense_any(schedule(arg), start, n, lay))
-                return items
-            finally:
-                TABLES.packed = None
-
-        def run(arg, items, start):
-            _PROGRAMS.traces += 1
-            try:
-                out = _with_tables("replay", list(items), lambda: _dense_any(schedule(arg), start, n, lay))
+                out = _with_tables(mode, items, lambda: _dense_any(schedule(arg), start, n, lay))
                 return out.astype(out_dtype)
             finally:
                 TABLES.packed = None
 
+        def tables(arg, start):
+            items: list = []
+            out = values("record", items, arg, start)
+            self.needs_tables = bool(items)
+            if items:  # the values are dropped: computed again by ``run`` from the tables
+                return items
+            _PROGRAMS.traces += 1
+            return out
+
+        def run(arg, items, start):
+            _PROGRAMS.traces += 1
+            return values("replay", list(items), arg, start)
+
         self.tables, self.run = jax.jit(tables), jax.jit(run)
-        self.needs_tables: bool | None = None  # known after the first call
+        self.needs_tables: bool | None = None  # known once ``tables`` is traced
 
     def __call__(self, arg, start):
         start = np.asarray(start, dtype=np.int64 if x64() else np.int32)
-        if self.needs_tables is False:
-            return self.run(arg, [], start)
-        items = self.tables(arg, start)
-        self.needs_tables = bool(items)
-        return self.run(arg, items, start)
+        out = self.tables(arg, start)
+        return self.run(arg, out, start) if self.needs_tables else out
 
 
 class _Programs:
