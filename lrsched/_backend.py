@@ -131,7 +131,11 @@ class _Jax:
     @staticmethod
     def searchsorted_right(table, k):
         k = jnp.asarray(k)
-        return jnp.searchsorted(jnp.asarray(table, dtype=k.dtype), k, side="right")
+        if not isinstance(table, jax.Array) and jnp.issubdtype(k.dtype, jnp.integer):
+            found = _bucketed_search(np.asarray(table), k)
+            if found is not None:
+                return found
+        return jnp.searchsorted(jnp.asarray(table, dtype=k.dtype), k, side="right", method="scan_unrolled")
 
     @staticmethod
     def take(table, i):
@@ -163,6 +167,52 @@ for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
 PY = _Python()
 NP = _NumPy()
 JX = _Jax()
+
+
+# --------------------------------------------------------------------------------------------
+# a sorted table of steps, searched in constant time at a traced integer step
+# --------------------------------------------------------------------------------------------
+_PER_BUCKET = 4  # entries a bucket may hold at most
+_MAX_BUCKETS = 1 << 14
+
+
+def _bucketed_search(table: np.ndarray, k):
+    """``searchsorted(table, k, side="right")`` for a concrete sorted table of integer steps (>= 0)
+    and integer steps ``k >= 0``, in a few operations however long the table is: the steps are cut
+    into buckets of ``2**s`` (``s`` chosen so that no bucket holds more than a few entries), a
+    constant table gives how many entries lie before each bucket, and the entries in ``k``'s own
+    bucket are compared with ``k``. A binary search instead costs a loop of ``log2(len)`` dependent
+    steps at every step. ``None`` where no bucket size fits (the caller searches)."""
+    n = table.size
+    if n == 0:
+        return jnp.zeros(k.shape, jnp.int32)
+    if table.dtype.kind not in "iu" or table[0] < 0:
+        return None
+    t = jnp.asarray(table, dtype=k.dtype)
+    plan = _buckets(table)
+    if plan is None:
+        return None
+    shift, before, width = plan
+    j = jnp.minimum(k >> shift, before.size - 1)
+    base = jnp.asarray(before)[j]
+    at = base[..., None] + jnp.arange(width, dtype=jnp.int32).reshape((1,) * k.ndim + (width,))
+    inside = (jnp.take(t, jnp.minimum(at, n - 1)) <= k[..., None]) & (at < n)
+    return base + jnp.sum(inside, axis=-1, dtype=jnp.int32)
+
+
+def _buckets(table: np.ndarray):
+    """``(shift, entries before each bucket, most entries in one bucket)``, or ``None``."""
+    top = int(table[-1])
+    for shift in range(max(top.bit_length() - 14, 0), 64):
+        buckets = (top >> shift) + 1
+        if buckets > _MAX_BUCKETS:
+            continue
+        width = int(np.bincount((table >> shift).astype(np.int64), minlength=buckets).max())
+        if width <= _PER_BUCKET:
+            starts = np.arange(buckets, dtype=np.int64) << shift
+            return shift, np.searchsorted(table, starts - 1, side="right").astype(np.int32), width
+        return None  # larger buckets only hold more
+    return None
 
 
 def is_jax(x) -> bool:

@@ -218,3 +218,44 @@ def test_fractional_boundaries():
     s = L.join([L.constant(1.0), L.linear(0.0, 1.0, 10)], [2.5])
     got = np.asarray(s(jnp.arange(6, dtype=jnp.int32)))
     np.testing.assert_allclose(got, [1.0, 1.0, 1.0, 0.05, 0.15, 0.25], atol=1e-7)
+
+
+# --------------------------------------------------------------------------------------------
+# the piece lookup: a bucketed search, with no loop in the program
+# --------------------------------------------------------------------------------------------
+def _tables():
+    rng = np.random.default_rng(7)
+    yield np.arange(1, 1000) * 1000  # like pieces
+    yield np.cumsum(rng.integers(1, 3000, size=999))  # varied lengths
+    yield np.array([5])
+    yield np.array([0, 0, 3, 3, 3, 9])  # repeated entries (more than a bucket holds)
+    yield np.concatenate([np.arange(1, 40), [2**31 - 2]])  # dense at the start, one far out
+    yield np.cumsum(rng.integers(0, 2, size=5000))  # many entries per bucket: the loop search
+
+
+@pytest.mark.parametrize("table", list(_tables()), ids=lambda t: f"n{t.size}")
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.int64])
+def test_piece_lookup_is_numpy_searchsorted(table, dtype):
+    from lrsched._backend import JX
+
+    if dtype == jnp.int64 and not jax.config.read("jax_enable_x64"):
+        dtype = jnp.int32
+    hi = int(np.iinfo(dtype).max)
+    probes = np.unique(np.concatenate([table, table - 1, table + 1, [0, 1, hi - 1, hi], np.arange(0, 20)]))
+    probes = probes[(probes >= 0) & (probes <= hi)]
+    got = jax.jit(lambda k: JX.searchsorted_right(table, k))(jnp.asarray(probes, dtype=dtype))
+    np.testing.assert_array_equal(np.asarray(got), np.searchsorted(table, probes, side="right"))
+    scalar = jax.jit(lambda k: JX.searchsorted_right(table, k))(jnp.asarray(int(table[-1]), dtype=dtype))
+    assert int(scalar) == np.searchsorted(table, table[-1], side="right")
+
+
+@pytest.mark.parametrize(
+    "build", [_cosines, lambda p: L.piecewise_constant(1.0, {10 * i: 0.999 for i in range(1, p + 1)})]
+)
+def test_traced_piece_lookup_has_no_loop(build):
+    """A traced step finds its piece in a fixed number of operations (a loop of log2(P) dependent
+    steps, XLA's binary search, is what made a 1000-piece join several times one piece's cost)."""
+    for p in (10, 1000):
+        s = build(p)
+        text = jax.jit(lambda k, s=s: s(k)).lower(jnp.int32(3)).as_text()
+        assert "stablehlo.while" not in text, p
