@@ -55,3 +55,46 @@ def test_wsd_dense_is_one_loop_with_no_search(total, warm, decay, end, start, n)
     ops = _entry_ops(lrsched.wsd(1.0, total, warm, decay, end=end), start, n)
     assert "while" not in ops
     assert ops.count("fusion") == 1
+
+
+def _root_fusion(s, start, n):
+    """The text of the fused computation that writes the output of the dense program of ``s``."""
+    text = jax.jit(lambda: T.dense(s, start, n, JX)).lower().compile().as_text()
+    root = re.search(r"ROOT .*? fusion\(.*?calls=(%[\w.-]+)", text[text.index("\nENTRY") :])
+    assert root is not None
+    body = text[text.index("\n" + root.group(1) + " ") :]
+    return body[: body.index("\n}\n")]
+
+
+def _sgdr64(peak, period, end, decay, k):
+    c, local = np.divmod(k, period)
+    return decay ** c.astype(np.float64) * (end + (peak - end) * 0.5 * (1.0 + np.cos(np.pi * local / period)))
+
+
+SGDR = [  # (period, decay, end, window start, window length)
+    (N // 10, 1.0, 1e-3, 0, N),
+    (1024 * 37, 0.9, 0.0, 12_345, N),
+    (997, 0.99, 1e-4, 5 * 997 + 300, N),
+    (7, 1.0, 0.1, 3, N),
+    (3 * N, 0.5, 1e-3, N + 11, N),  # the whole window inside one cycle
+    (N // 3, 0.7, 0.0, 2 * N - 1, N),  # starts one step before a restart
+]
+
+
+@pytest.mark.parametrize(("period", "decay", "end", "start", "n"), SGDR)
+def test_sgdr_dense_matches_the_float64_formula(period, decay, end, start, n):
+    s = lrsched.sgdr(1.0, period, end=end, decay=decay)
+    want = _sgdr64(1.0, period, end, decay, np.arange(start, start + n))
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+    np.testing.assert_allclose(lrsched.evaluate(s, n, start=start, backend="numpy"), want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("period", "decay"), [(1024 * 37, 1.0), (1024 * 5, 0.9), (997, 1.0), (31, 0.8)])
+@pytest.mark.parametrize("start", [0, 12_345])
+def test_sgdr_per_step_program_has_no_sine(period, decay, start):
+    # one cycle is evaluated once (a blocked table, or its own small program) and repeated: the loop
+    # that writes the output multiplies and selects, it computes no sine or cosine
+    body = _root_fusion(lrsched.sgdr(1.0, period, end=1e-3, decay=decay), start, N)
+    assert " sine(" not in body
+    assert " cosine(" not in body
