@@ -17,9 +17,15 @@ from lrsched._backend import JX
 N = 1_000_000
 
 
-def _entry_ops(s, start, n):
-    """The op names of the entry computation of the dense program of ``s``."""
-    text = jax.jit(lambda: T.dense(s, start, n, JX)).lower().compile().as_text()
+def _compiled(build, start, n):
+    """The compiled text of the dense program of ``build(peak, end)``; peak and end are arguments,
+    so the values are computed when the program runs, not folded into a constant when it compiles."""
+    return jax.jit(lambda peak, end: T.dense(build(peak, end), start, n, JX)).lower(1.0, 1e-3).compile().as_text()
+
+
+def _entry_ops(build, start, n):
+    """The op names of the entry computation of the dense program of ``build(peak, end)``."""
+    text = _compiled(build, start, n)
     entry = text[text.index("\nENTRY") :]
     return re.findall(r"= \S+ (\w[\w-]*)\(", entry)
 
@@ -52,14 +58,14 @@ def test_wsd_dense_matches_the_float64_formula(total, warm, decay, end, start, n
 @pytest.mark.parametrize(("total", "warm", "decay", "end", "start", "n"), WSD)
 def test_wsd_dense_is_one_loop_with_no_search(total, warm, decay, end, start, n):
     # a few pieces: one elementwise select chain, not a per-step search over the boundaries
-    ops = _entry_ops(lrsched.wsd(1.0, total, warm, decay, end=end), start, n)
+    ops = _entry_ops(lambda peak, end: lrsched.wsd(peak, total, warm, decay, end=end), start, n)
     assert "while" not in ops
     assert ops.count("fusion") == 1
 
 
-def _root_fusion(s, start, n):
-    """The text of the fused computation that writes the output of the dense program of ``s``."""
-    text = jax.jit(lambda: T.dense(s, start, n, JX)).lower().compile().as_text()
+def _root_fusion(build, start, n):
+    """The fused computation that writes the output of the dense program of ``build(peak, end)``."""
+    text = _compiled(build, start, n)
     root = re.search(r"ROOT .*? fusion\(.*?calls=(%[\w.-]+)", text[text.index("\nENTRY") :])
     assert root is not None
     body = text[text.index("\n" + root.group(1) + " ") :]
@@ -95,6 +101,6 @@ def test_sgdr_dense_matches_the_float64_formula(period, decay, end, start, n):
 def test_sgdr_per_step_program_has_no_sine(period, decay, start):
     # one cycle is evaluated once (a blocked table, or its own small program) and repeated: the loop
     # that writes the output multiplies and selects, it computes no sine or cosine
-    body = _root_fusion(lrsched.sgdr(1.0, period, end=1e-3, decay=decay), start, N)
+    body = _root_fusion(lambda peak, end: lrsched.sgdr(peak, period, end=end, decay=decay), start, N)
     assert " sine(" not in body
     assert " cosine(" not in body
