@@ -104,3 +104,58 @@ def test_sgdr_per_step_program_has_no_sine(period, decay, start):
     body = _root_fusion(lambda peak, end: lrsched.sgdr(peak, period, end=end, decay=decay), start, N)
     assert " sine(" not in body
     assert " cosine(" not in body
+
+
+def _one_cycle64(total, pct, three_phase, anneal, k):
+    """torch's OneCycleLR in float64 (peak 1, div_factor 25, final_div_factor 1e4): phase ends at
+    ``pct * total - 1`` (and ``2 * pct * total - 2``) and ``total - 1``, each phase annealing from
+    its start value to its end value over its own steps."""
+    lo, floor_ = 1.0 / 25, 1.0 / 25 / 1e4
+    if three_phase:
+        ends, values = [pct * total - 1, 2 * pct * total - 2, total - 1], [lo, 1.0, lo, floor_]
+    else:
+        ends, values = [pct * total - 1, total - 1], [lo, 1.0, floor_]
+    k = k.astype(np.float64)
+    out = np.full(k.shape, values[-1])
+    begin = 0.0
+    for i in reversed(range(len(ends))):
+        begin = ends[i - 1] if i else 0.0
+        t = np.clip((k - begin) / (ends[i] - begin), 0.0, 1.0)
+        w = 0.5 * (1.0 + np.cos(np.pi * t)) if anneal == "cosine" else 1.0 - t
+        v = values[i + 1] + (values[i] - values[i + 1]) * w
+        out = np.where((k >= begin) & (k <= ends[i] if i == len(ends) - 1 else k < ends[i]), v, out)
+    return out
+
+
+ONE_CYCLE = [  # (total, pct_start, three_phase, anneal, window start, window length)
+    (N, 0.3, False, "cosine", 0, N),
+    (2 * N, 0.25, False, "cosine", 123_457, N),
+    (N, 0.3, True, "cosine", 0, N),
+    (3 * N, 0.2, True, "cosine", N - 3, N),
+    (N, 0.3, False, "linear", 5, N - 5),
+    (2 * N, 0.4, True, "linear", N // 2, N),
+]
+
+
+@pytest.mark.parametrize(("total", "pct", "three", "anneal", "start", "n"), ONE_CYCLE)
+def test_one_cycle_dense_matches_the_float64_formula(total, pct, three, anneal, start, n):
+    s = lrsched.one_cycle(1.0, total, pct_start=pct, three_phase=three, anneal=anneal)
+    want = _one_cycle64(total, pct, three, anneal, np.arange(start, start + n))
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+    np.testing.assert_allclose(lrsched.evaluate(s, n, start=start, backend="numpy"), want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("total", "pct", "three", "anneal", "start", "n"), ONE_CYCLE)
+def test_one_cycle_dense_is_one_loop(total, pct, three, anneal, start, n):
+    # the phases are one ramp formula with per-phase constants: one fused loop writes the output,
+    # with no concatenation of parts and, for the cosine, no general sine
+    ops = _entry_ops(
+        lambda peak, end: lrsched.one_cycle(peak, total, pct_start=pct, three_phase=three, anneal=anneal), start, n
+    )
+    assert ops.count("fusion") == 1
+    body = _root_fusion(
+        lambda peak, end: lrsched.one_cycle(peak, total, pct_start=pct, three_phase=three, anneal=anneal), start, n
+    )
+    assert "concatenate(" not in body
+    assert " sine(" not in body and " cosine(" not in body
