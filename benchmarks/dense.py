@@ -1,6 +1,7 @@
 """Dense evaluation of a warmup + cosine over ``n`` steps: lrsched (JAX and NumPy backends) against
 optax jitted over ``jnp.arange``, the formula in NumPy and a torch scheduler loop, beside the floor
-of writing ``n`` values at all (a fresh XLA array, a NumPy fill)."""
+of writing ``n`` values at all (a fresh XLA array, a NumPy fill); and lrsched's other common
+recipes (wsd, one_cycle, sgdr) on JAX against the same floor, timed in the same run."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
     o = jax.jit(optax.warmup_cosine_decay_schedule(0.0, peak, warm, total, end))
     steps = jnp.arange(n)
     fresh = jax.jit(lambda: jnp.full((n,), 0.5))
+    others = _recipes(n)
     t = compare(
         {
             "ls": lambda: lrsched.evaluate(s, n),
@@ -39,6 +41,7 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
             "np": lambda: numpy_formula(n),
             "xla floor": fresh,
             "np floor": lambda: np.full(n, 0.5),
+            **{k: (lambda r=r: lrsched.evaluate(r, n)) for k, r in others.items()},
         },
         repeat=9 if n <= 10**7 else 3,
     )
@@ -67,7 +70,20 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
             over_floor=ls / t["xla floor"],
         ),
         row(GROUP, n, "write floor: NumPy fill (np.full)", t["np floor"], "floor", over_floor=lsnp / t["np floor"]),
+        *(row(GROUP, n, f"lrsched.evaluate (jax), {k}", t[k], over_floor=t[k] / t["xla floor"]) for k in others),
     ]
+
+
+def _recipes(n: int) -> dict:
+    """The other recipes over ``n`` steps: a 10% cooldown, a one-cycle, ten restarts of a cosine."""
+    import lrsched
+
+    peak, total, warm, end = wc_args(n)
+    return {
+        "wsd": lrsched.wsd(peak, total, warm, max(1, n // 10), end=end),
+        "one_cycle": lrsched.one_cycle(peak, total),
+        "sgdr": lrsched.sgdr(peak, max(1, n // 10), end=end),
+    }
 
 
 def _torch_loop_time(peak, total, warm, end, steps):

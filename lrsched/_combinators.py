@@ -15,7 +15,8 @@ from . import _validate as V
 from ._backend import JX, NP, fit, python_step, step_max
 from ._gather import join_value
 from ._node import LIN, Schedule, concat_roles, schedule_arg
-from ._ramps import ramp_value, shape_params
+from ._quarter_sine import QUARTER_SINE
+from ._ramps import SHAPES, ramp_value, shape_params
 from ._tables import dense, layout
 
 
@@ -186,6 +187,9 @@ class Join(Schedule, kind="join"):
     def _dense(self, start, n, xp, lay):
         if lay is None:
             return T.pointwise(self, start, n, xp)
+        fused = self._dense_like(start, n, xp, lay)
+        if fused is not None:
+            return fused
         parts, run = [], []
         for i, a, m, sub in T.pieces(self.boundaries, start, lay):
             key = self._run_key(i, a, m, xp)
@@ -199,6 +203,36 @@ class Join(Schedule, kind="join"):
         if run:
             parts.append(self._dense_run(run, xp))
         return xp.concat(parts)
+
+    def _dense_like(self, start, n, xp, lay):
+        """A window over a few ramps of one shape (one_cycle's two cosines) on JAX: one formula over
+        the steps, its constants (the piece's first step, length and ends) selected per step, so a
+        loop with one ramp formula writes the output; no part per piece, no concatenation. None
+        where that does not apply."""
+        if not xp.compiled or not 1 < len(lay) <= T.FEW:
+            return None
+        keys = [self.schedules[i]._ramp_key() for i, _, _, _ in lay]
+        if keys[0] is None:
+            return None
+        shape, params, _ = keys[0]
+        if params or shape in ("exponential", "tanh") or any(r is None or r[:2] != (shape, 0) for r in keys):
+            return None
+        if any(not isinstance(r[2], int) or not 0 < r[2] <= xp.step_hi for r in keys):
+            return None
+        k = xp.arange(start, n)
+        const = None  # (first step, steps, start value, end value) of the piece each step is in
+        for (i, _, _, _), (_, _, steps) in zip(lay, keys):
+            c = (self.boundaries[i - 1] if i else 0, steps, *self.schedules[i]._ramp_values(xp)[:2])
+            if const is None:
+                const = c
+            else:
+                at = k >= c[0]
+                const = tuple(xp.where(at, x, y) for x, y in zip(c, const))
+        assert const is not None
+        base, steps, a, b = const
+        m = xp.minimum(k - base, steps)
+        ws, we = SHAPES[shape][0](QUARTER_SINE if shape == "cosine" else xp, (steps - m) / steps, m / steps, ())
+        return xp.full(a * ws + b * we, n)
 
     def _run_key(self, i, a, m, xp):
         """Pieces that are whole ramps of one shape and length share their weights: a run key."""

@@ -12,6 +12,7 @@ import numpy as np
 from . import _validate as V
 from ._backend import PY, fit, integer_steps, is_traced, python_step
 from ._node import Schedule, schedule_arg
+from ._tables import dense, layout, pointwise
 
 _MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
 
@@ -121,6 +122,51 @@ class Cycle(Schedule, kind="cycle"):
         if d is None:  # no decay (1.0 given as a Python number is not stored as a leaf)
             return v
         return v * d**c
+
+    def _layout(self, start, n, xp):
+        """For cycles of one integer length: (steps left in the cycle the window starts inside, or
+        0 at a cycle's start, and its layout; whole cycles, one cycle's layout; steps into the last
+        cycle, their layout). None (pointwise) otherwise, or where the window reaches the limit."""
+        p = self.period
+        if self.period_mult != 1 or not isinstance(p, int) or p > xp.step_hi:
+            return None
+        if self.limit is not None and start + n > self.limit * p:
+            return None
+        a = start % p
+        head = 0 if a == 0 else min(n, p - a)
+        whole, tail = divmod(n - head, p)
+        child = self.schedule
+        return (
+            (head, layout(child, a, head, xp) if head else None),
+            (whole, layout(child, 0, p, xp) if whole else None),
+            (tail, layout(child, 0, tail, xp) if tail else None),
+        )
+
+    def _dense(self, start, n, xp, lay):
+        """Every whole cycle is the same values (times ``decay**c``): one cycle is evaluated once
+        and repeated, so the window costs a cycle's evaluation and a broadcast, not a formula per step."""
+        if lay is None:
+            return pointwise(self, start, n, xp)
+        p, child, d = self.period, self.schedule, self.decay
+        (head, hsub), (whole, wsub), (tail, tsub) = lay
+        c0 = start // p  # the cycle the window starts in (traced with a traced start)
+        a = start - c0 * p
+        parts, c = [], c0
+        if head:
+            parts.append(self._decayed(dense(child, a, head, xp, hsub), c, xp))
+            c = c + 1
+        if whole:
+            one = dense(child, 0, p, xp, wsub)
+            fac = xp.full(1.0, whole) if d is None else d ** xp.arange(c, whole)
+            parts.append((fac[:, None] * one[None, :]).reshape(-1))
+            c = c + whole
+        if tail:
+            parts.append(self._decayed(dense(child, 0, tail, xp, tsub), c, xp))
+        return xp.concat(parts)
+
+    def _decayed(self, v, c, xp):
+        d = self.decay
+        return v if d is None else v * d ** xp.arange(c, 1)[0]
 
     def _phases(self, at):
         p, m, lim = self.period, self.period_mult, self.limit

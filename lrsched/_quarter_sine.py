@@ -40,6 +40,9 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     """JAX with the sine of :func:`_sin_quarter`; only for the schedules whose ``_flat`` hook admits it."""
 
     sin = staticmethod(_sin_quarter)
+    # a flat schedule is one select chain over its few pieces, fused into the loop that writes the
+    # output; the traced join lookup (a search per step) is for joins of many pieces
+    compiled = False
 
 
 QUARTER_SINE = _QuarterSineJax()

@@ -35,7 +35,7 @@ TINY = {
 }
 # rows per run of the tiny configuration
 ROWS = {
-    "dense": 7,
+    "dense": 10,
     "pieces": 4,
     "latency": 6,
     "adapter": 4,

@@ -1,0 +1,161 @@
+"""Dense evaluation of the common recipes near the cost of writing the output: values against the
+float64 formula over long windows (some starting mid-phase or mid-cycle), and the shape of the
+compiled per-step program (no per-step search, no sine where a table serves)."""
+
+from __future__ import annotations
+
+import re
+
+import jax
+import numpy as np
+import pytest
+
+import lrsched
+from lrsched import _tables as T
+from lrsched._backend import JX
+
+N = 1_000_000
+
+
+def _compiled(build, start, n):
+    """The compiled text of the dense program of ``build(peak, end)``; peak and end are arguments,
+    so the values are computed when the program runs, not folded into a constant when it compiles."""
+    return jax.jit(lambda peak, end: T.dense(build(peak, end), start, n, JX)).lower(1.0, 1e-3).compile().as_text()
+
+
+def _entry_ops(build, start, n):
+    """The op names of the entry computation of the dense program of ``build(peak, end)``."""
+    text = _compiled(build, start, n)
+    entry = text[text.index("\nENTRY") :]
+    return re.findall(r"= \S+ (\w[\w-]*)\(", entry)
+
+
+def _wsd64(peak, total, warm, decay, end, k):
+    k = k.astype(np.float64)
+    stable_end = total - decay
+    up = peak * np.minimum(k, warm) / warm
+    t = np.clip((k - stable_end) / decay, 0.0, 1.0)
+    down = peak * (1.0 - np.sqrt(t)) + end * np.sqrt(t)
+    return np.where(k < warm, up, np.where(k < stable_end, peak, down))
+
+
+WSD = [  # (total, warmup, decay, end, window start, window length)
+    (N, N // 100, N // 10, 1e-3, 0, N),
+    (2 * N, 5_000, N // 2, 0.0, 12_345, N),
+    (3 * N, 1, 2 * N, 0.1, N + 7, N),
+    (N + 17, 999, N // 3, 1e-4, 500, N),
+]
+
+
+@pytest.mark.parametrize(("total", "warm", "decay", "end", "start", "n"), WSD)
+def test_wsd_dense_matches_the_float64_formula(total, warm, decay, end, start, n):
+    s = lrsched.wsd(1.0, total, warm, decay, end=end)
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    want = _wsd64(1.0, total, warm, decay, end, np.arange(start, start + n))
+    assert np.max(np.abs(got - want)) <= 1e-6
+
+
+@pytest.mark.parametrize(("total", "warm", "decay", "end", "start", "n"), WSD)
+def test_wsd_dense_is_one_loop_with_no_search(total, warm, decay, end, start, n):
+    # a few pieces: one elementwise select chain, not a per-step search over the boundaries
+    ops = _entry_ops(lambda peak, end: lrsched.wsd(peak, total, warm, decay, end=end), start, n)
+    assert "while" not in ops
+    assert ops.count("fusion") == 1
+
+
+def _root_fusion(build, start, n):
+    """The fused computation that writes the output of the dense program of ``build(peak, end)``."""
+    text = _compiled(build, start, n)
+    root = re.search(r"ROOT .*? fusion\(.*?calls=(%[\w.-]+)", text[text.index("\nENTRY") :])
+    assert root is not None
+    body = text[text.index("\n" + root.group(1) + " ") :]
+    return body[: body.index("\n}\n")]
+
+
+def _sgdr64(peak, period, end, decay, k):
+    c, local = np.divmod(k, period)
+    return decay ** c.astype(np.float64) * (end + (peak - end) * 0.5 * (1.0 + np.cos(np.pi * local / period)))
+
+
+SGDR = [  # (period, decay, end, window start, window length)
+    (N // 10, 1.0, 1e-3, 0, N),
+    (1024 * 37, 0.9, 0.0, 12_345, N),
+    (997, 0.99, 1e-4, 5 * 997 + 300, N),
+    (7, 1.0, 0.1, 3, N),
+    (3 * N, 0.5, 1e-3, N + 11, N),  # the whole window inside one cycle
+    (N // 3, 0.7, 0.0, 2 * N - 1, N),  # starts one step before a restart
+]
+
+
+@pytest.mark.parametrize(("period", "decay", "end", "start", "n"), SGDR)
+def test_sgdr_dense_matches_the_float64_formula(period, decay, end, start, n):
+    s = lrsched.sgdr(1.0, period, end=end, decay=decay)
+    want = _sgdr64(1.0, period, end, decay, np.arange(start, start + n))
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+    np.testing.assert_allclose(lrsched.evaluate(s, n, start=start, backend="numpy"), want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("period", "decay"), [(1024 * 37, 1.0), (1024 * 5, 0.9), (997, 1.0), (31, 0.8)])
+@pytest.mark.parametrize("start", [0, 12_345])
+def test_sgdr_per_step_program_has_no_sine(period, decay, start):
+    # one cycle is evaluated once (a blocked table, or its own small program) and repeated: the loop
+    # that writes the output multiplies and selects, it computes no sine or cosine
+    body = _root_fusion(lambda peak, end: lrsched.sgdr(peak, period, end=end, decay=decay), start, N)
+    assert " sine(" not in body
+    assert " cosine(" not in body
+
+
+def _one_cycle64(total, pct, three_phase, anneal, k):
+    """torch's OneCycleLR in float64 (peak 1, div_factor 25, final_div_factor 1e4): phase ends at
+    ``pct * total - 1`` (and ``2 * pct * total - 2``) and ``total - 1``, each phase annealing from
+    its start value to its end value over its own steps."""
+    lo, floor_ = 1.0 / 25, 1.0 / 25 / 1e4
+    if three_phase:
+        ends, values = [pct * total - 1, 2 * pct * total - 2, total - 1], [lo, 1.0, lo, floor_]
+    else:
+        ends, values = [pct * total - 1, total - 1], [lo, 1.0, floor_]
+    k = k.astype(np.float64)
+    out = np.full(k.shape, values[-1])
+    begin = 0.0
+    for i in reversed(range(len(ends))):
+        begin = ends[i - 1] if i else 0.0
+        t = np.clip((k - begin) / (ends[i] - begin), 0.0, 1.0)
+        w = 0.5 * (1.0 + np.cos(np.pi * t)) if anneal == "cosine" else 1.0 - t
+        v = values[i + 1] + (values[i] - values[i + 1]) * w
+        out = np.where((k >= begin) & (k <= ends[i] if i == len(ends) - 1 else k < ends[i]), v, out)
+    return out
+
+
+ONE_CYCLE = [  # (total, pct_start, three_phase, anneal, window start, window length)
+    (N, 0.3, False, "cosine", 0, N),
+    (2 * N, 0.25, False, "cosine", 123_457, N),
+    (N, 0.3, True, "cosine", 0, N),
+    (3 * N, 0.2, True, "cosine", N - 3, N),
+    (N, 0.3, False, "linear", 5, N - 5),
+    (2 * N, 0.4, True, "linear", N // 2, N),
+]
+
+
+@pytest.mark.parametrize(("total", "pct", "three", "anneal", "start", "n"), ONE_CYCLE)
+def test_one_cycle_dense_matches_the_float64_formula(total, pct, three, anneal, start, n):
+    s = lrsched.one_cycle(1.0, total, pct_start=pct, three_phase=three, anneal=anneal)
+    want = _one_cycle64(total, pct, three, anneal, np.arange(start, start + n))
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+    np.testing.assert_allclose(lrsched.evaluate(s, n, start=start, backend="numpy"), want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("total", "pct", "three", "anneal", "start", "n"), ONE_CYCLE)
+def test_one_cycle_dense_is_one_loop(total, pct, three, anneal, start, n):
+    # the phases are one ramp formula with per-phase constants: one fused loop writes the output,
+    # with no concatenation of parts and, for the cosine, no general sine
+    ops = _entry_ops(
+        lambda peak, end: lrsched.one_cycle(peak, total, pct_start=pct, three_phase=three, anneal=anneal), start, n
+    )
+    assert ops.count("fusion") == 1
+    body = _root_fusion(
+        lambda peak, end: lrsched.one_cycle(peak, total, pct_start=pct, three_phase=three, anneal=anneal), start, n
+    )
+    assert "concatenate(" not in body
+    assert " sine(" not in body and " cosine(" not in body
