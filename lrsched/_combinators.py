@@ -15,6 +15,7 @@ from . import _validate as V
 from ._backend import JX, NP, fit, python_step, step_max
 from ._gather import join_value
 from ._node import LIN, Schedule, concat_roles, schedule_arg
+from ._once import first_value
 from ._quarter_sine import QUARTER_SINE
 from ._ramps import SHAPES, ramp_value, shape_params
 from ._tables import dense, layout
@@ -37,13 +38,13 @@ class Warmup(Schedule, kind="warmup"):
         # one branch, so nested warmups cost linear, not exponential, work.
         if xp.static or python_step(k):
             if k < n:
-                return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
+                return ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, first_value(child, xp), k, n)
             return child._eval(k - n, xp)
         if xp.compiled and isinstance(child, (Join, Warmup)):  # nested phases: one lookup for all
             v = join_value(self, k, xp)
             if v is not NotImplemented:
                 return v
-        up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, child._eval(0, xp), k, n)
+        up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, first_value(child, xp), k, n)
         n = fit(n, k)
         if n is None:  # k's integer dtype never reaches the end of the warmup
             return up
@@ -61,7 +62,7 @@ class Warmup(Schedule, kind="warmup"):
         parts = []
         for i, a, m, sub in T.pieces((w,), start, lay):
             if i == 0:  # the ramp up needs only the schedule's first value, not the whole subtree
-                first = self.schedule._eval(0, xp)
+                first = first_value(self.schedule, xp)
                 up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, first, xp.arange(a, m), w)
                 parts.append(xp.full(up, m))
             else:
@@ -102,7 +103,7 @@ class _RampUp:
 
     def _ramp_values(self, xp):
         w = self.w
-        return (w.start, w.schedule._eval(0, xp), *_WARMUP_PARAMS[w.shape])
+        return (w.start, first_value(w.schedule, xp), *_WARMUP_PARAMS[w.shape])
 
 
 _WARMUP_PARAMS: dict[str, tuple] = {}

@@ -22,6 +22,7 @@ from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
 from ._node import Schedule, schedule_arg
+from ._once import once
 from ._stack import Stack
 from ._tables import TABLES, dense, dense_numpy, layout
 
@@ -52,7 +53,10 @@ _LAYOUTS_KEPT = 8
 
 
 def _dense_any(s, start, n, lay):
-    start = 0 if lay[0] else start
+    return once(_dense_one, s, 0 if lay[0] else start, n, lay)
+
+
+def _dense_one(s, start, n, lay):
     if isinstance(s, Stack):
         if lay[2] is not None:
             return _sweep.dense_stack(s, start, n, lay[1], lay[2])

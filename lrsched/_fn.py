@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from . import _validate as V
 from ._node import Schedule
+from ._once import outside
 
 _REGISTRY: dict[str, Callable] = {}
 
@@ -18,7 +19,7 @@ class Fn(Schedule, kind="fn", builder="fn_from_dict"):
     _npos = 1
 
     def _eval(self, k, xp):
-        return self.f(k)
+        return outside(self.f, k)
 
     def _first(self):
         return None  # building a schedule never calls a user function

@@ -38,6 +38,7 @@ import jax
 
 from . import _validate as V
 from ._backend import PY, is_jax, is_real
+from ._once import once
 from ._steps import FLOAT_MAX as _FLOAT_MAX
 from ._steps import bad_python_step, call_array
 from ._tables import dense, layout
@@ -182,7 +183,7 @@ class Schedule:
             if not 0 <= k <= _FLOAT_MAX:  # inline: this is the path a training loop takes
                 bad_python_step(k)
             return float(self._eval(k, PY))
-        return call_array(self, k)
+        return once(call_array, self, k)
 
     # -- hooks with defaults ------------------------------------------------------------------
     def _layout(self, start: int, n: int, xp):
