@@ -273,7 +273,10 @@ class Schedule:
     def __hash__(self):
         if not self._plain:
             raise TypeError("a Schedule with array leaves is not hashable")
-        return hash(self._key())
+        h = self.__dict__.get("_hash")
+        if h is None:  # immutable: hashed once (a join of 100,000 pieces is a key of evaluate's cache)
+            h = self.__dict__["_hash"] = hash(self._key())
+        return h
 
     def __repr__(self):
         name, args = self._repr_call()
