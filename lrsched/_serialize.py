@@ -1,4 +1,4 @@
-"""``to_dict`` / ``from_dict`` (JSON-safe, exact round trip) and the call-like ``repr``.
+"""``to_dict`` / ``from_dict``: JSON-safe documents with an exact round trip, by node kinds or public names.
 
 ``from_dict`` looks node types up in a closed table of lrsched's own builders (plus functions
 registered with :func:`lrsched.register`); it never imports, evaluates or unpickles anything.
