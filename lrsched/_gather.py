@@ -77,13 +77,34 @@ def _stack(vals, xp):
     return xp.stack([xp.asarray(v) for v in vals])
 
 
+def _rows(cols, xp):
+    """The columns ``cols`` (one per value of a group's pieces) as one ``(pieces, columns)`` table,
+    so a step gathers its piece's values in one gather of a row."""
+    if all(type(v) is float for c in cols for v in c):
+        return xp.asarray(np.asarray(cols, dtype=np.float64).T, dtype=xp.float)
+    packed = TABLES.packed if xp.compiled else None
+    if packed is not None and all(id(v) in packed[1] for c in cols for v in c):
+        at = packed[1]
+        return packed[0][np.array([[at[id(v)] for v in row] for row in zip(*cols)], dtype=np.int32)]
+    return xp.stack([_stack(list(c), xp) for c in cols], axis=1)
+
+
 def ramp_gathered(xp, shape, params, start, end, k, n):
     """:func:`~lrsched._ramps.ramp_value` with an array of lengths ``n`` (each fitting
-    ``k``'s dtype, or floats next to float steps); a zero length gives ``end``."""
+    ``k``'s dtype, or floats next to float steps); a zero length gives ``end``. ``shape`` is a
+    shape, or ``(shapes, index of each step's shape)`` for pieces of several shapes without
+    parameters."""
     zero = n == 0
     n = xp.where(zero, 1, n)
     m = xp.minimum(k, n)
     left, done = (n - m) / n, m / n
+    if type(shape) is tuple:  # (shapes, the shape of each step's piece): no parameters, exact ends
+        kinds, at = shape
+        ws, we = SHAPES[kinds[0]][0](xp, left, done, ())
+        for c, kind in enumerate(kinds[1:], 1):
+            w0, w1 = SHAPES[kind][0](xp, left, done, ())
+            ws, we = xp.where(at == c, w0, ws), xp.where(at == c, w1, we)
+        return xp.where(zero, end, start * ws + end * we)
     if shape == "exponential":
         v = start * (end / start) ** done
     else:
@@ -108,15 +129,29 @@ def join_value(s, k, xp):
         i = xp.searchsorted_right(sarr[1:], k)
         local = k - take(table(sarr, dtype=k.dtype), i)
     else:  # integer steps: k - b as (k - floor(b)) - frac(b), exact in k's integers
-        whole = [math.floor(b) for b in starts]
+        whole = np.asarray([math.floor(b) for b in starts], dtype=sdt)
         i = xp.searchsorted_right(np.asarray([math.ceil(b) for b in starts[1:]], dtype=sdt), k)
-        local = k - take(table(np.asarray(whole, dtype=sdt)), i)
         frac = [float(b - w) for b, w in zip(starts, whole)]
+        if not any(frac) and all(key[0] == "ramp" and not key[2] and key[1] != "exponential" for key, _ in groups):
+            # ramps without shape parameters (a cosine's, a linear's): per step one row of first
+            # step, length (and shape) and one row of end values, whatever the mix of shapes
+            shapes = [pieces[a]._ramp_key()[0] for a in range(len(pieces))]
+            kinds = sorted(set(shapes))
+            ints = [whole, np.asarray([pieces[a]._ramp_key()[2] for a in range(len(pieces))], dtype=sdt)]
+            if len(kinds) > 1:
+                ints.append(np.asarray([kinds.index(x) for x in shapes], dtype=sdt))
+            cols = list(zip(*(pieces[a]._ramp_values(xp)[:2] for a in range(len(pieces)))))
+            if all(_scalar(v) for c in cols for v in c):
+                row = take(table(np.stack(ints, axis=1)), i, axis=0)
+                ends = take(_rows(cols, xp), i, axis=0)
+                kind = kinds[0] if len(kinds) == 1 else (kinds, row[..., 2])
+                return ramp_gathered(xp, kind, (), ends[..., 0], ends[..., 1], k - row[..., 0], row[..., 1])
+        local = k - take(table(whole), i)
         if any(frac):
             local = local - take(_stack(frac, xp), i)
     one = len(groups) == 1
     g_at = None if one else take(table(gid), i)
-    j_all = take(table(idx), i)
+    j_all = i if one else take(table(idx), i)
     out = None
     for g, (key, members) in enumerate(groups):
         if len(members) == 1:
@@ -135,7 +170,8 @@ def join_value(s, k, xp):
                 cols = list(zip(*(jax.tree_util.tree_leaves(pieces[a]) for a in members)))
             if not all(_scalar(v) for c in cols for v in c):
                 return NotImplemented
-            lv = [take(_stack(list(c), xp), j) for c in cols]
+            lv = take(_rows(cols, xp), j, axis=0)
+            lv = [lv[..., c] for c in range(len(cols))]
             if key[0] == "ramp":
                 n = take(table(np.asarray([pieces[a]._ramp_key()[2] for a in members], dtype=sdt)), j)
                 v = ramp_gathered(xp, key[1], tuple(lv[2:]), lv[0], lv[1], local, n.astype(k.dtype))

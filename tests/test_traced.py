@@ -259,3 +259,35 @@ def test_traced_piece_lookup_has_no_loop(build):
         s = build(p)
         text = jax.jit(lambda k, s=s: s(k)).lower(jnp.int32(3)).as_text()
         assert "stablehlo.while" not in text, p
+
+
+@pytest.mark.parametrize("p", [7, 300])
+def test_join_of_unparameterised_ramps_of_several_shapes_is_the_formula(p):
+    """Linear, cosine and sqrt pieces of varied lengths: each step gathers its piece's row and
+    takes its shape's weights; against the float64 formulas, on a scalar step in a scan and on
+    an array, and with gradients flowing to the piece it lands in."""
+    rng = np.random.default_rng(p)
+    lens = rng.integers(1, 40, size=p)
+    shapes = [("linear", "cosine", "sqrt")[i % 3] for i in range(p)]
+    a, b = rng.uniform(0.1, 2.0, size=p), rng.uniform(0.0, 1.0, size=p)
+    s = L.join(
+        [L.ramp(float(a[i]), float(b[i]), int(lens[i]), shapes[i]) for i in range(p)], np.cumsum(lens)[:-1].tolist()
+    )
+    starts = np.concatenate([[0], np.cumsum(lens)])
+    ks = np.arange(int(starts[-1]) + 5)
+    i = np.minimum(np.searchsorted(starts, ks, side="right") - 1, p - 1)
+    done = np.minimum(ks - starts[i], lens[i]) / lens[i]
+    ws = {"linear": 1 - done, "cosine": np.cos(np.pi / 2 * done) ** 2, "sqrt": 1 - np.sqrt(done)}
+    w = np.choose(i % 3, [ws["linear"], ws["cosine"], ws["sqrt"]])
+    want = b[i] + (a[i] - b[i]) * w
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks))), want, rtol=3e-6, atol=3e-7)
+    scanned = jax.jit(lambda k0: jax.lax.scan(lambda c, k: (c, s(k)), 0.0, k0 + jnp.arange(len(ks)))[1])(0)
+    np.testing.assert_allclose(np.asarray(scanned), want, rtol=3e-6, atol=3e-7)
+    k = int(starts[p // 2] + lens[p // 2] // 2)
+    g = jax.grad(
+        lambda t: L.join(
+            [L.ramp(t if j == p // 2 else float(a[j]), float(b[j]), int(lens[j]), shapes[j]) for j in range(p)],
+            np.cumsum(lens)[:-1].tolist(),
+        )(jnp.asarray(k))
+    )(1.0)
+    assert float(g) == pytest.approx(w[k], rel=1e-5)
