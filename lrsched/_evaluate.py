@@ -54,6 +54,30 @@ def _layout_any(s, start, n):
 _LAYOUTS_KEPT = 8
 
 
+class _Hashed(tuple):
+    """A key hashed once: a program's key holds the schedule's structure and the window's layout,
+    and hashing those of a join of 1000 pieces at every call cost more than the call's own work."""
+
+    def __hash__(self):
+        h = self.__dict__.get("hash")
+        if h is None:
+            h = self.__dict__["hash"] = tuple.__hash__(self)
+        return h
+
+
+def _program_key(s, key):
+    """``key`` as a :class:`_Hashed` kept on the node (the same object at every call, so the
+    programs' cache finds it by its stored hash and by identity)."""
+    kept = s.__dict__.setdefault("_keys", OrderedDict())
+    short = tuple(id(x) for x in key[1:3]) + key[3:] + (key[0],)  # the structure and layout by identity
+    hit = kept.get(short)
+    if hit is None or hit[1] is not key[1] or hit[2] is not key[2]:
+        hit = kept[short] = _Hashed(key)
+        if len(kept) > _LAYOUTS_KEPT:
+            kept.popitem(last=False)
+    return hit
+
+
 def _dense_any(s, start, n, lay, static_start=True):
     return once(_dense_one, s, 0 if lay[0] and static_start else start, n, lay)
 
@@ -229,7 +253,7 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     else:  # the values as constants of the program (the schedule itself is the key)
         mode, structure, arg = "constant", schedule, np.zeros(0, np.float32)
     lay = _layout_any(schedule, start, num_steps)
-    key = (mode, structure, lay, num_steps, dtype, x64())
+    key = _program_key(schedule, (mode, structure, lay, num_steps, dtype, x64()))
     return _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype))(arg, start)
 
 
