@@ -89,13 +89,14 @@ def _rows(cols, xp):
     return xp.stack([_stack(list(c), xp) for c in cols], axis=1)
 
 
-def ramp_gathered(xp, shape, params, start, end, k, n):
+def ramp_gathered(xp, shape, params, start, end, k, n, zeros=True):
     """:func:`~lrsched._ramps.ramp_value` with an array of lengths ``n`` (each fitting
-    ``k``'s dtype, or floats next to float steps); a zero length gives ``end``. ``shape`` is a
-    shape, or ``(shapes, index of each step's shape)`` for pieces of several shapes without
-    parameters."""
-    zero = n == 0
-    n = xp.where(zero, 1, n)
+    ``k``'s dtype, or floats next to float steps); a zero length gives ``end`` (``zeros``: whether
+    a length may be zero). ``shape`` is a shape, or ``(shapes, index of each step's shape)`` for
+    pieces of several shapes without parameters."""
+    zero = (n == 0) if zeros else False
+    if zeros:
+        n = xp.where(zero, 1, n)
     m = xp.minimum(k, n)
     left, done = (n - m) / n, m / n
     if type(shape) is tuple:  # (shapes, the shape of each step's piece): no parameters, exact ends
@@ -104,7 +105,8 @@ def ramp_gathered(xp, shape, params, start, end, k, n):
         for c, kind in enumerate(kinds[1:], 1):
             w0, w1 = SHAPES[kind][0](xp, left, done, ())
             ws, we = xp.where(at == c, w0, ws), xp.where(at == c, w1, we)
-        return xp.where(zero, end, start * ws + end * we)
+        v = start * ws + end * we
+        return xp.where(zero, end, v) if zeros else v
     if shape == "exponential":
         v = start * (end / start) ** done
     else:
@@ -112,7 +114,7 @@ def ramp_gathered(xp, shape, params, start, end, k, n):
         v = start * ws + end * we
     if shape in INEXACT_END:
         v = xp.where(k >= n, end, v)
-    return xp.where(zero, end, v)
+    return xp.where(zero, end, v) if zeros else v
 
 
 def join_value(s, k, xp):
@@ -145,7 +147,8 @@ def join_value(s, k, xp):
                 row = take(table(np.stack(ints, axis=1)), i, axis=0)
                 ends = take(_rows(cols, xp), i, axis=0)
                 kind = kinds[0] if len(kinds) == 1 else (kinds, row[..., 2])
-                return ramp_gathered(xp, kind, (), ends[..., 0], ends[..., 1], k - row[..., 0], row[..., 1])
+                zeros = not ints[1].all()
+                return ramp_gathered(xp, kind, (), ends[..., 0], ends[..., 1], k - row[..., 0], row[..., 1], zeros)
         local = k - take(table(whole), i)
         if any(frac):
             local = local - take(_stack(frac, xp), i)
@@ -173,8 +176,9 @@ def join_value(s, k, xp):
             lv = take(_rows(cols, xp), j, axis=0)
             lv = [lv[..., c] for c in range(len(cols))]
             if key[0] == "ramp":
-                n = take(table(np.asarray([pieces[a]._ramp_key()[2] for a in members], dtype=sdt)), j)
-                v = ramp_gathered(xp, key[1], tuple(lv[2:]), lv[0], lv[1], local, n.astype(k.dtype))
+                lengths = np.asarray([pieces[a]._ramp_key()[2] for a in members], dtype=sdt)
+                n = take(table(lengths), j)
+                v = ramp_gathered(xp, key[1], tuple(lv[2:]), lv[0], lv[1], local, n.astype(k.dtype), not lengths.all())
             else:
                 v = jax.tree_util.tree_unflatten(key[1], lv)._eval(local, xp)
         out = v if out is None else xp.where(g_at == g, v, out)

@@ -291,3 +291,17 @@ def test_join_of_unparameterised_ramps_of_several_shapes_is_the_formula(p):
         )(jnp.asarray(k))
     )(1.0)
     assert float(g) == pytest.approx(w[k], rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine"])
+def test_a_ramp_of_no_steps_in_a_traced_join_is_its_end(shape):
+    s = L.join([L.ramp(1.0, 0.5, 4, shape), L.ramp(2.0, 3.0, 0, shape), L.ramp(0.25, 0.0, 4, "cosine")], [4, 7])
+    ks = np.arange(14)
+    first = [
+        0.5 + 0.5 * (1 - k / 4) if shape == "linear" else 0.5 + 0.5 * math.cos(math.pi / 2 * k / 4) ** 2
+        for k in range(4)
+    ]
+    last = [0.25 * math.cos(math.pi / 2 * min(k, 4) / 4) ** 2 for k in range(7)]
+    want = first + [3.0] * 3 + last
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks))), want, rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(jax.jit(jax.vmap(s))(jnp.asarray(ks))), want, rtol=2e-6, atol=1e-7)
