@@ -39,7 +39,7 @@ ROWS = {
     "pieces": 4,
     "latency": 6,
     "adapter": 4,
-    "compile": 3,
+    "compile": 6,
     "sweep": 5,
     "accuracy": 2,
     "train_step": 4,
