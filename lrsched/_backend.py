@@ -8,7 +8,8 @@ implement it, each with the same operations:
 * :data:`NP` over NumPy, for NumPy scalars and arrays (float64 results);
 * :data:`JX` over ``jax.numpy``, for JAX arrays and tracers (works under ``jit``/``vmap``/``grad``).
 
-Elementwise: ``cos sin exp log log1p expm1 sqrt tanh floor minimum maximum where divide``;
+Elementwise: ``cos sin exp log log1p expm1 sqrt tanh floor minimum maximum where divide``, and
+``cosine_weights`` (a cosine ramp's two weights, from one sine);
 tables: ``searchsorted_right take stack asarray``; dense evaluation: ``arange full concat``, the
 float type ``float`` and ``step_hi`` (the largest integer step). Two flags say what kind of
 computation a namespace runs, so a formula never compares names:
@@ -163,6 +164,38 @@ _ARRAY_OPS = (
 for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
     for _op in _ARRAY_OPS:
         setattr(_cls, _op, staticmethod(getattr(_mod, _op)))
+
+_HALF_PI = math.pi / 2
+
+
+def _cosine_weights(sin, minimum, where):
+    def cosine_weights(left, done):
+        """``(sin(pi/2 * left)**2, sin(pi/2 * done)**2)`` for ``left + done == 1``, with one sine:
+        the weight of the smaller fraction ``f`` is ``sin(pi/2 * f)**2 <= 1/2``, accurate to its
+        last bits, and the other is 1 minus it, with no cancellation. Exact at the ends (1 and 0)."""
+        small = left <= done
+        t = sin(_HALF_PI * minimum(left, done))
+        t2 = t * t
+        rest = 1.0 - t2
+        return where(small, t2, rest), where(small, rest, t2)
+
+    return staticmethod(cosine_weights)
+
+
+def _python_cosine_weights(left, done):
+    """:func:`_cosine_weights` on Python floats, with a branch instead of selects."""
+    if left <= done:
+        t = math.sin(_HALF_PI * left)
+        t2 = t * t
+        return t2, 1.0 - t2
+    t = math.sin(_HALF_PI * done)
+    t2 = t * t
+    return 1.0 - t2, t2
+
+
+_Python.cosine_weights = staticmethod(_python_cosine_weights)  # type: ignore[attr-defined]
+_NumPy.cosine_weights = _cosine_weights(np.sin, np.minimum, np.where)  # type: ignore[attr-defined]
+_Jax.cosine_weights = _cosine_weights(jnp.sin, jnp.minimum, jnp.where)  # type: ignore[attr-defined]
 
 PY = _Python()
 NP = _NumPy()

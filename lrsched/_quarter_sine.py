@@ -40,6 +40,14 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     """JAX with the sine of :func:`_sin_quarter`; only for the schedules whose ``_flat`` hook admits it."""
 
     sin = staticmethod(_sin_quarter)
+
+    @staticmethod
+    def cosine_weights(left, done):
+        # two polynomial sines: each its own single-use chain, which XLA fuses into the one loop
+        # (the one-sine form's min and compare read left and done twice, and split the loop)
+        s, c = _sin_quarter(_HALF_PI_F * left), _sin_quarter(_HALF_PI_F * done)
+        return s * s, c * c
+
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the
     # output; the traced join lookup (a search per step) is for joins of many pieces
     compiled = False

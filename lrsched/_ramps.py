@@ -26,10 +26,9 @@ def _shape_linear(xp, left, done, p):
 
 def _shape_cosine(xp, left, done, p):
     # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
-    s = xp.sin(HALF_PI * left)
     if not p:  # exponent 1 (no exponent leaf): both weights exact
-        c = xp.sin(HALF_PI * done)
-        return s * s, c * c
+        return xp.cosine_weights(left, done)
+    s = xp.sin(HALF_PI * left)
     w = (s * s) ** p[0]
     return w, 1.0 - w
 

@@ -917,3 +917,21 @@ def test_float32_steps_are_rounded_to_float32():
     assert float(s(jnp.int32(2**24 + 1))) == 0.5 and float(s(jnp.int32(2**24))) == 1.0
     assert float(s(jnp.float32(2**24))) == 0.5  # 2**24 + 1 rounds to 2**24 in float32
     assert s(np.float64(2**24)) == 1.0 and s(2**24) == 1.0
+
+
+@pytest.mark.parametrize("n", [7, 1000, 10**6, 2**31 - 1])
+def test_cosine_weights_from_one_sine_are_accurate_at_both_ends(n):
+    """A cosine's weights come from one sine (of the smaller fraction, with the other weight 1
+    minus it): a value near either end, rising from 0 or falling to 0, keeps its relative accuracy."""
+    ks = sorted(k for k in {0, 1, 2, 3, n // 2, n // 2 + 1, n - 3, n - 2, n - 1, n} if 0 <= k <= n)
+    rising, falling = L.cosine(0.0, 1.0, n), L.cosine(1.0, 0.0, n)
+    for k in ks:
+        up = math.sin(math.pi / 2 * (k / n)) ** 2  # float64 reference, from the fraction done
+        down = math.sin(math.pi / 2 * ((n - k) / n)) ** 2
+        assert rising(k) == pytest.approx(up, rel=1e-14, abs=0.0)
+        assert falling(k) == pytest.approx(down, rel=1e-14, abs=0.0)
+        assert float(rising(np.int64(k))) == pytest.approx(up, rel=1e-14, abs=0.0)
+    got = np.asarray(jax.jit(rising)(jnp.asarray(ks, dtype=jnp.int32)), dtype=np.float64)
+    want = np.array([math.sin(math.pi / 2 * (k / n)) ** 2 for k in ks])
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=0.0)
+    assert rising(0) == 0.0 and rising(n) == 1.0 and falling(0) == 1.0 and falling(n) == 0.0
