@@ -165,7 +165,7 @@ for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
     for _op in _ARRAY_OPS:
         setattr(_cls, _op, staticmethod(getattr(_mod, _op)))
 
-_HALF_PI = math.pi / 2
+HALF_PI = math.pi / 2  # the constant every cosine's angle is a multiple of
 
 
 def _cosine_weights(sin, minimum, where):
@@ -174,7 +174,7 @@ def _cosine_weights(sin, minimum, where):
         the weight of the smaller fraction ``f`` is ``sin(pi/2 * f)**2 <= 1/2``, accurate to its
         last bits, and the other is 1 minus it, with no cancellation. Exact at the ends (1 and 0)."""
         small = left <= done
-        t = sin(_HALF_PI * minimum(left, done))
+        t = sin(HALF_PI * minimum(left, done))
         t2 = t * t
         rest = 1.0 - t2
         return where(small, t2, rest), where(small, rest, t2)
@@ -185,10 +185,10 @@ def _cosine_weights(sin, minimum, where):
 def _python_cosine_weights(left, done):
     """:func:`_cosine_weights` on Python floats, with a branch instead of selects."""
     if left <= done:
-        t = math.sin(_HALF_PI * left)
+        t = math.sin(HALF_PI * left)
         t2 = t * t
         return t2, 1.0 - t2
-    t = math.sin(_HALF_PI * done)
+    t = math.sin(HALF_PI * done)
     t2 = t * t
     return 1.0 - t2, t2
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
-import numpy as np
 
-from ._backend import JX
+from ._backend import HALF_PI, JX
 
 
 def _sin_quarter(x):
@@ -22,7 +21,7 @@ def _sin_quarter(x):
     this (a cosine ramp ends exactly at its end value); relative accuracy near 0 kept."""
     wide = jnp.dtype(x.dtype).itemsize >= 8
     p = x * _horner(_SIN_COEFFS if wide else _SIN_COEFFS[:6], x * x)
-    return jnp.where(_HALF_PI_F - x <= (1e-8 if wide else 2e-4), 1.0, p)
+    return jnp.where(HALF_PI - x <= (1e-8 if wide else 2e-4), 1.0, p)
 
 
 def _horner(coeffs, t2):
@@ -33,7 +32,6 @@ def _horner(coeffs, t2):
 
 
 _SIN_COEFFS = tuple((-1.0) ** i / math.factorial(2 * i + 1) for i in range(11))
-_HALF_PI_F = np.pi / 2  # the same constant the cosine shape multiplies by
 
 
 class _QuarterSineJax(type(JX)):  # type: ignore[misc]
@@ -45,7 +43,7 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     def cosine_weights(left, done):
         # two polynomial sines: each its own single-use chain, which XLA fuses into the one loop
         # (the one-sine form's min and compare read left and done twice, and split the loop)
-        s, c = _sin_quarter(_HALF_PI_F * left), _sin_quarter(_HALF_PI_F * done)
+        s, c = _sin_quarter(HALF_PI * left), _sin_quarter(HALF_PI * done)
         return s * s, c * c
 
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the

@@ -7,14 +7,11 @@ Step arithmetic is done on the integer step before any float cast: the fraction 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _validate as V
-from ._backend import PY, fit, python_step, step_max
-
-HALF_PI = math.pi / 2
+from ._backend import HALF_PI, PY, fit, python_step, step_max
 
 
 # ``left = (n - min(k, n)) / n`` and ``done = min(k, n) / n`` are the fractions of the phase still

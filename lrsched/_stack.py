@@ -63,9 +63,6 @@ class Stack:
             return list(self._members)
         return [jax.tree_util.tree_map(lambda x, i=i: float(x[i]), self.schedule) for i in range(self.size)]
 
-    def _args(self) -> dict[str, Any]:
-        return {"schedules": self.schedules}
-
     # -- structure ----------------------------------------------------------------------------
     def __repr__(self):
         return f"stack({self.schedules!r})"

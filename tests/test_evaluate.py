@@ -239,7 +239,7 @@ _WINDOW, _WINDOWS = 4096, 50
 
 def _pointwise_any(s, start, n):
     if isinstance(s, lrsched._evaluate.Stack):
-        return np.stack([_pointwise(c, start, n) for c in s._args()["schedules"]])
+        return np.stack([_pointwise(c, start, n) for c in s.schedules])
     return _pointwise(s, start, n)
 
 
