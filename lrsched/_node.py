@@ -395,8 +395,8 @@ def _encode(name, v):
         return v._serialise()
     if isinstance(v, (list, tuple)):
         return [_encode(name, x) for x in v]
-    if type(v) is dict:  # a step -> value mapping: JSON object keys are strings
-        return {str(b): _encode(f"{name}[{b}]", x) for b, x in v.items()}
+    if type(v) is dict:  # a step -> value mapping, as [step, value] pairs (a step may be fractional)
+        return [[b, _encode(f"{name}[{b}]", x)] for b, x in v.items()]
     if v is None or isinstance(v, (bool, int, str, float)):
         return v
     try:

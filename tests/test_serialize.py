@@ -301,3 +301,18 @@ def test_from_dict_bounds_nesting():
 def test_to_dict_rejects_non_schedules():
     with pytest.raises(TypeError, match="schedule="):
         to_dict({"type": "constant", "value": 1.0})
+
+
+@pytest.mark.parametrize("scales", [{10: 0.5, 20: 0.25}, {10.5: 0.5, 20: 0.25}, {0.25: 2.0}, {2**40: 0.1}])
+def test_piecewise_constant_round_trips_with_its_steps_as_given(scales):
+    """The step -> factor mapping is written as [step, factor] pairs: a fractional step is not a
+    JSON object key that from_dict would read as a step."""
+    import json
+
+    s = L.piecewise_constant(1.0, scales)
+    d = json.loads(json.dumps(L.to_dict(s)))
+    assert d["scales"] == [[b, v] for b, v in sorted(scales.items())]
+    back = L.from_dict(d)
+    assert back == s
+    for k in (0, 1, 10, 11, 20, 2**40):
+        assert back(k) == s(k)
