@@ -140,7 +140,8 @@ class _Jax:
 
     @staticmethod
     def take(table, i):
-        return jnp.asarray(table)[i]
+        # every index is in range by construction: a clamp, not JAX's wrap and fill checks
+        return jnp.take(jnp.asarray(table), i, axis=0, mode="clip")
 
     @staticmethod
     def arange(start, n):
@@ -169,28 +170,25 @@ HALF_PI = math.pi / 2  # the constant every cosine's angle is a multiple of
 
 
 def _cosine_weights(sin, minimum, where):
-    def cosine_weights(left, done):
-        """``(sin(pi/2 * left)**2, sin(pi/2 * done)**2)`` for ``left + done == 1``, with one sine:
-        the weight of the smaller fraction ``f`` is ``sin(pi/2 * f)**2 <= 1/2``, accurate to its
-        last bits, and the other is 1 minus it, with no cancellation. Exact at the ends (1 and 0)."""
-        small = left <= done
-        t = sin(HALF_PI * minimum(left, done))
+    def cosine_weights(rest, m, n):
+        """``(sin(pi/2 * left)**2, sin(pi/2 * done)**2)`` for the fractions ``left = rest / n`` and
+        ``done = m / n`` of a phase of ``n = rest + m`` steps, with one sine and one division: the
+        weight of the smaller fraction ``f`` is ``sin(pi/2 * f)**2 <= 1/2``, accurate to its last
+        bits, and the other is 1 minus it, with no cancellation. Exact at the ends (1 and 0)."""
+        small = rest <= m
+        t = sin(HALF_PI * (minimum(rest, m) / n))
         t2 = t * t
-        rest = 1.0 - t2
-        return where(small, t2, rest), where(small, rest, t2)
+        other = 1.0 - t2
+        return where(small, t2, other), where(small, other, t2)
 
     return staticmethod(cosine_weights)
 
 
-def _python_cosine_weights(left, done):
-    """:func:`_cosine_weights` on Python floats, with a branch instead of selects."""
-    if left <= done:
-        t = math.sin(HALF_PI * left)
-        t2 = t * t
-        return t2, 1.0 - t2
-    t = math.sin(HALF_PI * done)
+def _python_cosine_weights(rest, m, n):
+    """:func:`_cosine_weights` on Python numbers, with a branch instead of selects."""
+    t = math.sin(HALF_PI * ((rest if rest <= m else m) / n))
     t2 = t * t
-    return 1.0 - t2, t2
+    return (t2, 1.0 - t2) if rest <= m else (1.0 - t2, t2)
 
 
 _Python.cosine_weights = staticmethod(_python_cosine_weights)  # type: ignore[attr-defined]
@@ -211,40 +209,57 @@ _MAX_BUCKETS = 1 << 14
 
 def _bucketed_search(table: np.ndarray, k):
     """``searchsorted(table, k, side="right")`` for a concrete sorted table of integer steps (>= 0)
-    and integer steps ``k >= 0``, in a few operations however long the table is: the steps are cut
-    into buckets of ``2**s`` (``s`` chosen so that no bucket holds more than a few entries), a
-    constant table gives how many entries lie before each bucket, and the entries in ``k``'s own
-    bucket are compared with ``k``. A binary search instead costs a loop of ``log2(len)`` dependent
-    steps at every step. ``None`` where no bucket size fits (the caller searches)."""
+    and integer steps ``k >= 0``, in a few operations however long the table is, with one gather
+    per step: the steps are cut into buckets of ``2**s`` (``s`` chosen so that no bucket holds
+    more than a few entries), and a constant row per bucket holds how many entries lie before it
+    and its own entries, which are compared with ``k``. Where the last entry is below the number
+    of buckets allowed, a bucket is one step and its row the answer itself. A binary search
+    instead costs a loop of ``log2(len)`` dependent steps at every step. ``None`` where no bucket
+    size fits (the caller searches)."""
     n = table.size
     if n == 0:
         return jnp.zeros(k.shape, jnp.int32)
     if table.dtype.kind not in "iu" or table[0] < 0:
         return None
-    t = jnp.asarray(table, dtype=k.dtype)
-    plan = _buckets(table)
+    plan = _buckets(table, int(jnp.iinfo(k.dtype).max))
     if plan is None:
         return None
-    shift, before, width = plan
-    j = jnp.minimum(k >> shift, before.size - 1)
-    base = jnp.asarray(before)[j]
-    at = base[..., None] + jnp.arange(width, dtype=jnp.int32).reshape((1,) * k.ndim + (width,))
-    inside = (jnp.take(t, jnp.minimum(at, n - 1)) <= k[..., None]) & (at < n)
-    return base + jnp.sum(inside, axis=-1, dtype=jnp.int32)
+    shift, rows = plan
+    j = jnp.minimum(k >> shift, rows.shape[0] - 1)
+    row = jnp.take(jnp.asarray(rows, dtype=k.dtype), j, axis=0, mode="clip")
+    if rows.shape[1] == 1:
+        return row[..., 0].astype(jnp.int32)
+    found = row[..., 0]
+    for c in range(1, rows.shape[1]):  # a sum of a few compares (a reduce is not fused into its reader)
+        found = found + (row[..., c] <= k).astype(k.dtype)
+    # a pad in the last bucket is reached only past every entry: at most n
+    return jnp.minimum(found, n).astype(jnp.int32)
 
 
-def _buckets(table: np.ndarray):
-    """``(shift, entries before each bucket, most entries in one bucket)``, or ``None``."""
+def _buckets(table: np.ndarray, hi: int):
+    """``(shift, one row per bucket)`` for steps up to ``hi``, or ``None``. With a bucket per step
+    (``shift`` 0) a row is the count of entries up to that step; otherwise the count of entries
+    before the bucket, then the bucket's entries, padded with a step past the bucket (at most
+    ``hi``)."""
     top = int(table[-1])
-    for shift in range(max(top.bit_length() - 14, 0), 64):
+    if top < _MAX_BUCKETS:
+        return 0, np.searchsorted(table, np.arange(top + 1), side="right")[:, None]
+    for shift in range(max(top.bit_length() - 14, 1), 64):
         buckets = (top >> shift) + 1
         if buckets > _MAX_BUCKETS:
             continue
-        width = int(np.bincount((table >> shift).astype(np.int64), minlength=buckets).max())
-        if width <= _PER_BUCKET:
-            starts = np.arange(buckets, dtype=np.int64) << shift
-            return shift, np.searchsorted(table, starts - 1, side="right").astype(np.int32), width
-        return None  # larger buckets only hold more
+        counts = np.bincount((table >> shift).astype(np.int64), minlength=buckets)
+        width = int(counts.max())
+        if width > _PER_BUCKET:
+            return None  # larger buckets only hold more
+        first = np.arange(buckets, dtype=np.int64) << shift
+        before = np.searchsorted(table, first - 1, side="right")
+        pad = np.minimum(first + (1 << shift), hi)
+        rows = np.empty((buckets, 1 + width), dtype=np.int64)
+        rows[:, 0] = before
+        for c in range(width):
+            rows[:, 1 + c] = np.where(c < counts, table[np.minimum(before + c, table.size - 1)], pad)
+        return shift, rows
     return None
 
 

@@ -232,7 +232,7 @@ class Join(Schedule, kind="join"):
         assert const is not None
         base, steps, a, b = const
         m = xp.minimum(k - base, steps)
-        ws, we = SHAPES[shape][0](QUARTER_SINE if shape == "cosine" else xp, (steps - m) / steps, m / steps, ())
+        ws, we = SHAPES[shape][0](QUARTER_SINE if shape == "cosine" else xp, steps - m, m, steps, ())
         return xp.full(a * ws + b * we, n)
 
     def _run_key(self, i, a, m, xp):

@@ -98,19 +98,19 @@ def ramp_gathered(xp, shape, params, start, end, k, n, zeros=True):
     if zeros:
         n = xp.where(zero, 1, n)
     m = xp.minimum(k, n)
-    left, done = (n - m) / n, m / n
+    rest = n - m
     if type(shape) is tuple:  # (shapes, the shape of each step's piece): no parameters, exact ends
         kinds, at = shape
-        ws, we = SHAPES[kinds[0]][0](xp, left, done, ())
+        ws, we = SHAPES[kinds[0]][0](xp, rest, m, n, ())
         for c, kind in enumerate(kinds[1:], 1):
-            w0, w1 = SHAPES[kind][0](xp, left, done, ())
+            w0, w1 = SHAPES[kind][0](xp, rest, m, n, ())
             ws, we = xp.where(at == c, w0, ws), xp.where(at == c, w1, we)
         v = start * ws + end * we
         return xp.where(zero, end, v) if zeros else v
     if shape == "exponential":
-        v = start * (end / start) ** done
+        v = start * (end / start) ** (m / n)
     else:
-        ws, we = SHAPES[shape][0](xp, left, done, params)
+        ws, we = SHAPES[shape][0](xp, rest, m, n, params)
         v = start * ws + end * we
     if shape in INEXACT_END:
         v = xp.where(k >= n, end, v)
@@ -122,7 +122,11 @@ def join_value(s, k, xp):
     (such leaves broadcast, piece by piece, on the general path)."""
     hi = step_max(k)
     starts, pieces, gid, idx, groups = plan(s, hi)
-    take, table = (jnp.take, jnp.asarray) if xp.compiled else (np.take, np.asarray)
+    table = jnp.asarray if xp.compiled else np.asarray
+
+    def take(t, i, axis=None):  # every index is in range: a clamp, not JAX's wrap and fill checks
+        return jnp.take(t, i, axis=axis, mode="clip") if xp.compiled else np.take(t, i, axis=axis)
+
     sdt = np.float64 if hi is None else np.dtype(k.dtype)
     if len(starts) == 1:
         i, local = 0, k
@@ -200,4 +204,4 @@ def staircase(start, scales, bounds, k, xp):
     else:
         table = jnp.cumprod(_stack([start, *scales], xp))
     sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
-    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k))
+    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k), mode="clip")

@@ -40,10 +40,10 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     sin = staticmethod(_sin_quarter)
 
     @staticmethod
-    def cosine_weights(left, done):
+    def cosine_weights(rest, m, n):
         # two polynomial sines: each its own single-use chain, which XLA fuses into the one loop
-        # (the one-sine form's min and compare read left and done twice, and split the loop)
-        s, c = _sin_quarter(HALF_PI * left), _sin_quarter(HALF_PI * done)
+        # (the one-sine form's min and compare read rest and m twice, and split the loop)
+        s, c = _sin_quarter(HALF_PI * (rest / n)), _sin_quarter(HALF_PI * (m / n))
         return s * s, c * c
 
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the

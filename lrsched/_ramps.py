@@ -1,4 +1,4 @@
-"""The ramp shapes: one formula per shape over the fractions of a phase left and done, its
+"""The ramp shapes: one formula per shape over the steps of a phase left and done, its
 parameters and their checks, and the value of a ramp at a step.
 
 Step arithmetic is done on the integer step before any float cast: the fraction left in a phase of
@@ -14,43 +14,47 @@ from . import _validate as V
 from ._backend import HALF_PI, PY, fit, python_step, step_max
 
 
-# ``left = (n - min(k, n)) / n`` and ``done = min(k, n) / n`` are the fractions of the phase still
-# to go and already gone. Both weights come from the formula (not ``1 - w``) wherever that keeps
-# the ends exact and the value accurate in float32.
-def _shape_linear(xp, left, done, p):
-    return left, done
+# A formula gets the steps ``rest = n - min(k, n)`` still to go and ``m = min(k, n)`` already gone
+# in a phase of ``n``, so ``left = rest / n`` and ``done = m / n`` are the fractions. Both weights
+# come from the formula (not ``1 - w``) wherever that keeps the ends exact and the value accurate
+# in float32. Each formula divides only what it uses, once: under XLA a quotient read twice is not
+# fused into its readers, and a traced join's lookup would be recomputed for each of them.
+def _shape_linear(xp, rest, m, n, p):
+    return rest / n, m / n
 
 
-def _shape_cosine(xp, left, done, p):
+def _shape_cosine(xp, rest, m, n, p):
     # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
     if not p:  # exponent 1 (no exponent leaf): both weights exact
-        return xp.cosine_weights(left, done)
-    s = xp.sin(HALF_PI * left)
+        return xp.cosine_weights(rest, m, n)
+    s = xp.sin(HALF_PI * (rest / n))
     w = (s * s) ** p[0]
     return w, 1.0 - w
 
 
-def _shape_polynomial(xp, left, done, p):
+def _shape_polynomial(xp, rest, m, n, p):
     if not p:  # power 1 (no power leaf) is linear
-        return left, done
-    w = left ** p[0]
+        return rest / n, m / n
+    w = (rest / n) ** p[0]
     return w, 1.0 - w
 
 
-def _shape_sqrt(xp, left, done, p):
+def _shape_sqrt(xp, rest, m, n, p):
     # 1 - sqrt(done) == left / (1 + sqrt(done)), accurate as done -> 1
-    r = xp.sqrt(done)
-    return left / (1.0 + r), r
+    r = xp.sqrt(m / n)
+    return (rest / n) / (1.0 + r), r
 
 
-def _shape_rex(xp, left, done, p):
+def _shape_rex(xp, rest, m, n, p):
     (alpha,) = p
+    left = rest / n
     den = (1.0 - alpha) + alpha * left
-    return left / den, (1.0 - alpha) * done / den
+    return left / den, (1.0 - alpha) * (m / n) / den
 
 
-def _shape_tanh(xp, left, done, p):
+def _shape_tanh(xp, rest, m, n, p):
     lower, upper = p
+    left, done = rest / n, m / n
     x = lower * left + upper * done
     # (1 -+ tanh x) / 2 == 1 / (1 + exp(+-2x)), with no cancellation as tanh x -> 1; exp(-2|x|) <= 1
     e = xp.exp(-2.0 * abs(x))
@@ -80,16 +84,16 @@ def ramp_value(xp, shape, params, start, end, k, n):
     never = not static and fit(n, k) is None  # n is past every step k's integer dtype holds
     if never:  # n - k = (hi - k) + (n - hi): the first part in k's integers, the second a float
         hi = step_max(k)
-        left, done = ((hi - k) + float(n - hi)) / float(n), k / float(n)
+        rest, m, n = (hi - k) + float(n - hi), k, float(n)
     else:
         n = n if static else fit(n, k)  # a float next to float steps
         m = min(k, n) if static else xp.minimum(k, n)
-        left, done = (n - m) / n, m / n
+        rest = n - m
     if shape == "exponential":  # geometric: start * (end / start) ** done
-        v = start * (end / start) ** done
+        v = start * (end / start) ** (m / n)
     else:
         # the weights depend on the step alone (and shape parameters): plain math for a Python step
-        ws, we = SHAPES[shape][0](PY if static and not params else xp, left, done, params)
+        ws, we = SHAPES[shape][0](PY if static and not params else xp, rest, m, n, params)
         v = start * ws + end * we
     if shape in INEXACT_END and not never:  # these only approach ``end``: hold it exactly from ``n`` on
         v = xp.where(k >= n, end, v)

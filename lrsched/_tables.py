@@ -259,7 +259,7 @@ def ramp_weights(shape, params, n, start, m, active, xp):
             we.append(grid[1])
     if left:
         k = xp.arange(rest, left)
-        w0, w1 = SHAPES[shape][0](xp, (n - k) / n, k / n, params)
+        w0, w1 = SHAPES[shape][0](xp, n - k, k, n, params)
         ws.append(xp.full(w0, left))
         we.append(xp.full(w1, left))
     if m - active:

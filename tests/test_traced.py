@@ -230,7 +230,10 @@ def _tables():
     yield np.array([5])
     yield np.array([0, 0, 3, 3, 3, 9])  # repeated entries (more than a bucket holds)
     yield np.concatenate([np.arange(1, 40), [2**31 - 2]])  # dense at the start, one far out
-    yield np.cumsum(rng.integers(0, 2, size=5000))  # many entries per bucket: the loop search
+    yield np.cumsum(rng.integers(0, 2, size=5000))  # many entries per step: a row per step
+    yield np.append(np.arange(1, 2000) * 1000, 2**31 - 1)  # the last bucket's pads at int32's top
+    yield np.array([3 * 2**28, 2**31 - 1])
+    yield np.repeat(np.arange(1, 50) * 1000, 6)  # more than a bucket holds: the loop search
 
 
 @pytest.mark.parametrize("table", list(_tables()), ids=lambda t: f"n{t.size}")
@@ -259,6 +262,49 @@ def test_traced_piece_lookup_has_no_loop(build):
         s = build(p)
         text = jax.jit(lambda k, s=s: s(k)).lower(jnp.int32(3)).as_text()
         assert "stablehlo.while" not in text, p
+
+
+def _body_kernels(s):
+    """The kernels of the loop body of a scan of ``s`` over 100 traced steps, in the compiled
+    program: one is the loop counter, the others compute the value."""
+    f = jax.jit(lambda k0: jax.lax.scan(lambda c, i: (c + s(k0 + i), None), jnp.float32(0), jnp.arange(100))[0])
+    text = f.lower(jnp.int32(0)).compile().as_text()
+    body = text[text.index("%" + text.split("body=%", 1)[1].split(",", 1)[0] + " ") :]
+    body = body[: body.index("\n}\n")]
+    return sum(" fusion(" in line for line in body.splitlines())
+
+
+def _long_mixed(p):
+    lengths = [100 + (337 * i) % 2900 for i in range(p)]  # steps past one bucket per step
+    pieces = [L.linear(0.1, 1.0, n) if i % 2 else L.cosine(1.0, 0.1, n) for i, n in enumerate(lengths)]
+    return L.join(pieces, list(itertools.accumulate(lengths))[:-1])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        _cosines,
+        lambda p: _mixed(p)[0],
+        _long_mixed,
+        lambda p: L.piecewise_constant(1.0, {10 * i: 0.9 for i in range(1, p)}),
+    ],
+    ids=["cosines", "mixed", "long-mixed", "piecewise_constant"],
+)
+def test_traced_join_is_one_kernel_per_step(build):
+    """Lookup, gathers and formula of a 1000-piece join fuse into one kernel, as one piece's
+    formula does (the step's clamp at 0 may be a kernel of its own). Where XLA splits them (a
+    quotient or a sum read twice, a wrap-around check on an index), each kernel recomputes the
+    lookup it depends on: three such kernels cost a 1000-piece join twice one piece's time."""
+    one = _body_kernels(L.cosine(1.0, 0.1, 10))
+    assert one == 2  # the formula and the loop counter
+    assert _body_kernels(build(1000)) <= one + 1
+
+
+def test_traced_cosine_divides_once():
+    """A cosine ramp's weights come from the smaller of the steps left and done, divided once."""
+    for s in (L.cosine(1.0, 0.1, 100), L.join([L.cosine(1.0, 0.1, 10)] * 50, [10 * i for i in range(1, 50)])):
+        text = jax.jit(lambda k, s=s: s(k)).lower(jnp.int32(3)).as_text()
+        assert text.count("stablehlo.divide") == 1, s
 
 
 @pytest.mark.parametrize("p", [7, 300])
