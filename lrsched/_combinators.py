@@ -221,18 +221,22 @@ class Join(Schedule, kind="join"):
         if any(not isinstance(r[2], int) or not 0 < r[2] <= xp.step_hi for r in keys):
             return None
         k = xp.arange(start, n)
-        const = None  # (first step, steps, start value, end value) of the piece each step is in
+        const = None  # (first step, steps, 1 / steps, start value, end value) of each step's piece
         for (i, _, _, _), (_, _, steps) in zip(lay, keys):
-            c = (self.boundaries[i - 1] if i else 0, steps, *self.schedules[i]._ramp_values(xp)[:2])
+            c = (self.boundaries[i - 1] if i else 0, steps, 1.0 / steps, *self.schedules[i]._ramp_values(xp)[:2])
             if const is None:
                 const = c
             else:
                 at = k >= c[0]
                 const = tuple(xp.where(at, x, y) for x, y in zip(c, const))
         assert const is not None
-        base, steps, a, b = const
+        base, steps, inv, a, b = const
         m = xp.minimum(k - base, steps)
-        ws, we = SHAPES[shape][0](QUARTER_SINE if shape == "cosine" else xp, steps - m, m, steps, ())
+        if shape == "cosine":  # fractions by the piece's reciprocal, not a division per step: the
+            # one-sine form reads only the smaller one, and stays exact at both ends
+            ws, we = QUARTER_SINE.cosine_weights((steps - m) * inv, m * inv, 1.0)
+        else:
+            ws, we = SHAPES[shape][0](xp, steps - m, m, steps, ())
         return xp.full(a * ws + b * we, n)
 
     def _run_key(self, i, a, m, xp):

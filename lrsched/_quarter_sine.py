@@ -34,6 +34,13 @@ def _horner(coeffs, t2):
 _SIN_COEFFS = tuple((-1.0) ** i / math.factorial(2 * i + 1) for i in range(11))
 
 
+def _sin_eighth(x):
+    """``sin(x)`` for ``0 <= x <= pi/4``: the Taylor polynomial to x**9 in float32 (cut below
+    3e-9 relative) or to x**17 in float64 (below 2e-19); relative accuracy near 0 kept."""
+    wide = jnp.dtype(x.dtype).itemsize >= 8
+    return x * _horner(_SIN_COEFFS[:9] if wide else _SIN_COEFFS[:5], x * x)
+
+
 class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     """JAX with the sine of :func:`_sin_quarter`; only for the schedules whose ``_flat`` hook admits it."""
 
@@ -41,10 +48,12 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
 
     @staticmethod
     def cosine_weights(rest, m, n):
-        # two polynomial sines: each its own single-use chain, which XLA fuses into the one loop
-        # (the one-sine form's min and compare read rest and m twice, and split the loop)
-        s, c = _sin_quarter(HALF_PI * (rest / n)), _sin_quarter(HALF_PI * (m / n))
-        return s * s, c * c
+        # the one-sine form, the angle at most pi/4: a shorter polynomial, computed once per step
+        small = rest <= m
+        t = _sin_eighth(HALF_PI * (jnp.minimum(rest, m) / n))
+        t2 = t * t
+        other = 1.0 - t2
+        return jnp.where(small, t2, other), jnp.where(small, other, t2)
 
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the
     # output; the traced join lookup (a search per step) is for joins of many pieces

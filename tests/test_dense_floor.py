@@ -159,3 +159,5 @@ def test_one_cycle_dense_is_one_loop(total, pct, three, anneal, start, n):
     )
     assert "concatenate(" not in body
     assert " sine(" not in body and " cosine(" not in body
+    if anneal == "cosine":  # the phases' reciprocals are constants: no division per step
+        assert " divide(" not in body

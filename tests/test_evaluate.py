@@ -416,6 +416,38 @@ def test_quarter_sine_polynomial_against_math_sin(x64):
         assert np.all(np.asarray(top) == 1.0)  # a cosine ramp ends exactly at its end value
 
 
+@pytest.mark.parametrize("x64", [False, True])
+def test_eighth_sine_polynomial_against_math_sin(x64):
+    from lrsched._quarter_sine import _sin_eighth
+
+    with jax.enable_x64(x64):
+        dt = jnp.float64 if x64 else jnp.float32
+        xs = np.concatenate([np.linspace(0.0, np.pi / 4, 10_001), np.geomspace(1e-30, 1e-2, 500)])
+        xs = np.asarray(xs, dtype=dt).astype(np.float64)
+        got = np.asarray(jax.jit(_sin_eighth)(jnp.asarray(xs, dtype=dt)), dtype=np.float64)
+        want = np.array([math.sin(x) for x in xs])
+        rel = np.abs(got - want) / np.maximum(want, 1e-300)
+        assert got[0] == 0.0
+        assert np.max(rel[1:]) <= (3e-16 if x64 else 2e-7)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 999, 2**24 + 1, 2**31 - 1])
+def test_dense_cosine_weights_are_exact_at_the_ends_and_accurate(n):
+    """The one-loop path's cosine weights, from the polynomial of the smaller fraction: 1 and 0
+    exactly at both ends, and each weight within a few float32 ulps of its float64 value."""
+    from lrsched._quarter_sine import QUARTER_SINE
+
+    m = np.unique(np.concatenate([np.arange(min(n, 50) + 1), n - np.arange(min(n, 50) + 1), np.linspace(0, n, 999)]))
+    m = m.astype(np.int64)
+    ws, we = jax.jit(lambda m: QUARTER_SINE.cosine_weights(n - m, m, n))(jnp.asarray(m, dtype=jnp.int32))
+    ws, we = np.asarray(ws, dtype=np.float64), np.asarray(we, dtype=np.float64)
+    assert (ws[0], we[0], ws[-1], we[-1]) == (1.0, 0.0, 0.0, 1.0)
+    for got, want in ((ws, np.sin(np.pi / 2 * (n - m) / n) ** 2), (we, np.sin(np.pi / 2 * m / n) ** 2)):
+        inside = want > 0
+        # the square doubles the fraction's error: float32 holds counts past 2**24 to 24 bits
+        assert np.max(np.abs(got[inside] - want[inside]) / want[inside]) <= 6e-7
+
+
 def test_evaluate_a_join_of_ten_thousand_mixed_pieces():
     # alternating cosine / linear pieces of varied lengths form no runs of like ramps: evaluate
     # takes them pointwise (one searchsorted, one gather from the packed values), so the program
