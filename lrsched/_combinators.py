@@ -63,8 +63,17 @@ class Warmup(Schedule, kind="warmup"):
         for i, a, m, sub in T.pieces((w,), start, lay):
             if i == 0:  # the ramp up needs only the schedule's first value, not the whole subtree
                 first = first_value(self.schedule, xp)
-                up = ramp_value(xp, self.shape, _WARMUP_PARAMS[self.shape], self.start, first, xp.arange(a, m), w)
-                parts.append(xp.full(up, m))
+                params = _WARMUP_PARAMS[self.shape]
+                if self.shape != "exponential" and isinstance(a, int) and m <= T.STATIC_WEIGHTS:
+                    # weights of step counts alone: float64 constants, not a formula to trace and compile
+                    def weights(txp, a=a, m=m, params=params):
+                        return T.ramp_weights(self.shape, params, w, a, m, m, txp)
+
+                    ws, we = T.table(weights, static=True, xp=xp)
+                    parts.append(self.start * ws + first * we)
+                else:
+                    up = ramp_value(xp, self.shape, params, self.start, first, xp.arange(a, m), w)
+                    parts.append(xp.full(up, m))
             else:
                 parts.append(dense(self.schedule, a, m, xp, sub))
         return xp.concat(parts)

@@ -104,3 +104,24 @@ def test_a_user_function_inside_an_evaluation_evaluates_on_its_own():
     want = [2 * inner(0) * k / 3 for k in range(3)] + [2 * inner(k) for k in range(30)]
     np.testing.assert_allclose(jax.jit(outer)(jnp.arange(33)), want, rtol=2e-6, atol=1e-7)
     np.testing.assert_allclose(L.evaluate(outer, 33), want, rtol=2e-6, atol=1e-7)
+
+
+def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
+    """Over a window from a known step, a warmup's ramp up depends on step counts alone: its
+    weights enter the program as constants, and a nested warmup adds its two values times them
+    and a concatenation, not a ramp formula over an iota (16 operations per level before)."""
+    from lrsched import _evaluate as E
+
+    def nested(depth):
+        s = L.cosine(1.0, 0.0, 1000)
+        for _ in range(depth):
+            s = L.warmup(s, 10)
+        return s
+
+    e8, e16 = (_dense_eqns(nested(d)) for d in (8, 16))
+    assert (e16 - e8) / 8 <= 10, (e8, e16)
+    s = nested(3)
+    treedef, values = E._packed(s)
+    lay = E._layout_any(s, 0, 100)
+    text = str(jax.make_jaxpr(lambda v: E._dense_any(E._unpack(v, treedef), 0, 100, lay))(values))
+    assert text.count("iota") == 1  # the steps of the innermost window only
