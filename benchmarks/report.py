@@ -15,6 +15,8 @@ from .dense import GROUP as DENSE
 def _ratio(r) -> str:
     if r.get("over_floor") is not None:
         return f"evaluate / floor {r['over_floor']:.2f}x"
+    if r.get("over_one") is not None:
+        return f"{r['n']} pieces / one piece {r['over_one']:.2f}x"
     return "-" if r.get("ratio") is None else f"{r['ratio']:.2f}x"
 
 

@@ -2,7 +2,13 @@
 ``lax.scan`` inside a jitted function that takes the first step as its argument. Three long
 schedules, each beside its one-piece version: a join of cosines, a piecewise_constant with as many
 boundaries, and a join alternating cosine and linear pieces of varied length; lrsched against optax.
-Compile + first run, and run time."""
+Compile + first run, and run time.
+
+A sample is ten calls in a row. A program launched right after a much slower one (optax's join of
+1000 pieces takes milliseconds) starts with cold caches and costs some 10-40 µs more on this
+machine, whatever its number of pieces (one piece pays it as well). So each P-piece schedule is also
+timed round-robin beside its one-piece version alone, in a row of its own ("beside one piece"), which
+gives the cost of its pieces: its time over the one piece's ("P pieces / one piece")"""
 
 from __future__ import annotations
 
@@ -77,11 +83,18 @@ def run(pieces=(1, 1000), length: int = 1000) -> list[dict]:
 
     count = jnp.asarray(0, jnp.int32)
     rows = []
+    one = {kind: summed(s, length) for kind, (s, _) in _cases(1).items()}
     for p in pieces:
         for kind, (s, o) in _cases(p).items():
             f_ls, f_ox = summed(s, length), summed(o, length)
             c_ls, c_ox = once(lambda f=f_ls: f(count)), once(lambda f=f_ox: f(count))
-            t = compare({"ls": lambda f=f_ls: f(count), "ox": lambda f=f_ox: f(count)}, repeat=7)
+            t = compare({"ls": lambda f=f_ls: f(count), "ox": lambda f=f_ox: f(count)}, repeat=7, number=10)
             rows.append(row(GROUP, p, f"lrsched {kind}", t["ls"], compile_seconds=c_ls))
             rows.append(row(GROUP, p, f"optax {kind}", t["ox"], "optax", t["ox"] / t["ls"], compile_seconds=c_ox))
+            if p > 1:
+                f1 = one[kind]
+                once(lambda f=f1: f(count))
+                u = compare({"one": lambda f=f1: f(count), "ls": lambda f=f_ls: f(count)}, repeat=15, number=10)
+                name = f"lrsched {kind}, beside one piece"
+                rows.append(row(GROUP, p, name, u["ls"], over_one=u["ls"] / u["one"], one_seconds=u["one"]))
     return rows

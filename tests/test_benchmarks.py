@@ -43,7 +43,7 @@ ROWS = {
     "sweep": 5,
     "accuracy": 2,
     "train_step": 4,
-    "traced": 12,
+    "traced": 15,
 }
 
 
@@ -102,7 +102,7 @@ def test_group_runs_tiny(name):
         assert isinstance(r["n"], int) and isinstance(r["name"], str)
         assert r["seconds"] is None or (math.isfinite(r["seconds"]) and r["seconds"] > 0)
         assert r["peer"] is None or isinstance(r["peer"], str)
-        for key in ("ratio", "compile_seconds", "error", "over_floor"):
+        for key in ("ratio", "compile_seconds", "error", "over_floor", "over_one", "one_seconds"):
             assert r.get(key) is None or (math.isfinite(r[key]) and r[key] >= 0)
     json.dumps(rows)
 
@@ -138,6 +138,14 @@ def test_dense_floors_are_reported_as_evaluate_over_floor():
     assert fill["over_floor"] == pytest.approx(rows["lrsched.evaluate (numpy)"]["seconds"] / fill["seconds"], rel=1e-12)
 
 
+def test_traced_rows_give_their_time_over_one_piece():
+    rows = tiny_rows("traced")
+    beside = [r for r in rows if r.get("over_one") is not None]
+    assert len(beside) == 3 and all(r["n"] > 1 and r["name"].endswith(", beside one piece") for r in beside)
+    for r in beside:
+        assert r["over_one"] == pytest.approx(r["seconds"] / r["one_seconds"], rel=1e-12)
+
+
 def test_accuracy_errors_against_the_float64_formula():
     n = TINY["accuracy"]["n"]
     ls, ox = tiny_rows("accuracy")
@@ -159,6 +167,7 @@ def test_report_files(tmp_path):
         row("dense warmup+cosine", 10**6, "optax, jit over jnp.arange", 0.003, "optax", 1.5),
         row("dense warmup+cosine", 10**6, "write floor: NumPy fill (np.full)", 0.001, "floor", over_floor=2.0),
         row("join pieces", 10, "lrsched.evaluate", 1e-3, compile_seconds=0.25),
+        row("traced scan", 1000, "lrsched join of cosines", 2e-5, over_one=1.5),
         row("float32 accuracy", 10**7, "optax max rel. error", None, "optax", 4000.0, error=1.4e-3),
     ]
     result = {"machine": "test-machine", "description": "a test", "results": rows}
@@ -171,6 +180,7 @@ def test_report_files(tmp_path):
         "| dense warmup+cosine | 1e+06 | optax, jit over jnp.arange | 3 ms | 1.50x |",
         "| dense warmup+cosine | 1e+06 | write floor: NumPy fill (np.full) | 1 ms | evaluate / floor 2.00x |",
         "| join pieces | 10 | lrsched.evaluate | 1 ms (compile 250 ms) | - |",
+        "| traced scan | 1e+03 | lrsched join of cosines | 20 µs | 1000 pieces / one piece 1.50x |",
         "| float32 accuracy | 1e+07 | optax max rel. error | 1.40e-03 rel. err. | 4000.00x |",
     ]
 
