@@ -203,5 +203,8 @@ def staircase(start, scales, bounds, k, xp):
         table = jnp.asarray(np.asarray(run), dtype=jnp.result_type(float))
     else:
         table = jnp.cumprod(_stack([start, *scales], xp))
-    sdt = np.float64 if step_max(k) is None else np.dtype(k.dtype)
-    return jnp.take(table, xp.searchsorted_right(np.asarray(bounds, dtype=sdt), k), mode="clip")
+    if step_max(k) is None:  # float steps
+        at = np.asarray(bounds, dtype=np.float64)
+    else:  # an integer step k reaches a boundary b once k >= ceil(b)
+        at = np.asarray([math.ceil(b) for b in bounds], dtype=k.dtype)
+    return jnp.take(table, xp.searchsorted_right(at, k), mode="clip")

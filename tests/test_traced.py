@@ -220,6 +220,27 @@ def test_fractional_boundaries():
     np.testing.assert_allclose(got, [1.0, 1.0, 1.0, 0.05, 0.15, 0.25], atol=1e-7)
 
 
+@pytest.mark.parametrize("scales", [{2.5: 0.5}, {2.5: 0.5, 7: 0.1}, {0.5: 2.0, 1.5: 0.5, 3: 0.25, 3.25: 4.0}])
+def test_piecewise_constant_fractional_boundaries_on_every_path(scales):
+    """An integer step k is past a boundary b once k >= ceil(b), as on the Python path: on
+    integer JAX steps the boundaries were cast to the step dtype, so 2.5 took effect at step 2."""
+    s = L.piecewise_constant(1.0, scales)
+    want = []
+    for k in range(10):
+        v = 1.0
+        for b, f in sorted(scales.items()):
+            v = v * f if k >= b else v
+        want.append(v)
+    assert [s(k) for k in range(10)] == want
+    ks = np.arange(10)
+    np.testing.assert_allclose(s(ks), want, rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks, dtype=jnp.int32))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks, dtype=jnp.float32))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(L.evaluate(s, 10)), want, rtol=1e-6)
+    scanned = jax.jit(lambda k0: jax.lax.scan(lambda c, k: (c, s(k)), 0.0, k0 + jnp.arange(10))[1])(0)
+    np.testing.assert_allclose(np.asarray(scanned), want, rtol=1e-6)
+
+
 # --------------------------------------------------------------------------------------------
 # the piece lookup: a bucketed search, with no loop in the program
 # --------------------------------------------------------------------------------------------
