@@ -321,6 +321,15 @@ def test_traced_join_is_one_kernel_per_step(build):
     assert _body_kernels(build(1000)) <= one + 1
 
 
+def test_one_boundary_piecewise_constant_is_a_select():
+    """One boundary needs no table: a compare and a select, as optax's own form is."""
+    s = L.piecewise_constant(2.0, {10: 0.5})
+    text = jax.jit(lambda k: s(k)).lower(jnp.int32(3)).as_text()
+    assert "stablehlo.gather" not in text and "dynamic_slice" not in text
+    got = jax.jit(jax.vmap(s))(jnp.arange(20, dtype=jnp.int32))
+    np.testing.assert_array_equal(np.asarray(got), [2.0] * 10 + [1.0] * 10)
+
+
 def test_traced_cosine_divides_once():
     """A cosine ramp's weights come from the smaller of the steps left and done, divided once."""
     for s in (L.cosine(1.0, 0.1, 100), L.join([L.cosine(1.0, 0.1, 10)] * 50, [10 * i for i in range(1, 50)])):
