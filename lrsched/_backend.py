@@ -133,7 +133,12 @@ class _Jax:
     def searchsorted_right(table, k):
         k = jnp.asarray(k)
         if not isinstance(table, jax.Array) and jnp.issubdtype(k.dtype, jnp.integer):
-            found = _bucketed_search(np.asarray(table), k)
+            table = np.asarray(table)
+            if table.dtype.kind == "f":  # an integer step k reaches an entry b once k >= ceil(b)
+                info = np.iinfo(k.dtype)
+                up = np.ceil(table)
+                table = np.maximum(up[up <= info.max], info.min).astype(np.int64)  # later ones: never
+            found = _bucketed_search(table, k)
             if found is not None:
                 return found
         return jnp.searchsorted(jnp.asarray(table, dtype=k.dtype), k, side="right", method="scan_unrolled")

@@ -273,6 +273,34 @@ def test_piece_lookup_is_numpy_searchsorted(table, dtype):
     assert int(scalar) == np.searchsorted(table, table[-1], side="right")
 
 
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.int64])
+def test_piece_lookup_of_fractional_entries_at_integer_steps(dtype):
+    """An integer step k is past an entry b once k >= ceil(b): the table was cast to the step's
+    dtype, so an entry 3.25 counted from step 3 on (a cycle of period 3.25 growing by 2 restarted
+    a step early on integer JAX steps)."""
+    from lrsched._backend import JX
+
+    if dtype == jnp.int64 and not jax.config.read("jax_enable_x64"):
+        dtype = jnp.int32
+    hi = int(np.iinfo(dtype).max)
+    for table in ([0.0, 3.25, 9.75, 22.75], [-2.5, 0.5, 1.0, 1e3 + 0.01, hi + 0.5], [hi + 0.5]):
+        probes = np.array(sorted({0, 1, 2, 3, 4, 9, 10, 22, 23, 1000, 1001, hi - 1, hi}))
+        got = np.asarray(jax.jit(lambda k, t=table: JX.searchsorted_right(t, k))(jnp.asarray(probes, dtype=dtype)))
+        np.testing.assert_array_equal(got, np.searchsorted(np.asarray(table), probes, side="right"))
+
+
+@pytest.mark.parametrize("period", [3.25, 7.75, 0.5])
+def test_cycle_of_fractional_period_growing_by_an_int_on_integer_steps(period):
+    s = L.cycle(L.linear(1.0, 0.0, 100), period, period_mult=2, decay=0.5)
+    ks = np.arange(60)
+    want = [s(int(k)) for k in ks]
+    np.testing.assert_allclose(s(ks), want, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks, dtype=jnp.int32))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(L.evaluate(s, 60)), want, rtol=1e-6)
+    scanned = jax.jit(lambda k0: jax.lax.scan(lambda c, k: (c, s(k)), 0.0, k0 + jnp.arange(60))[1])(0)
+    np.testing.assert_allclose(np.asarray(scanned), want, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "build", [_cosines, lambda p: L.piecewise_constant(1.0, {10 * i: 0.999 for i in range(1, p + 1)})]
 )
