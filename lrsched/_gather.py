@@ -208,5 +208,5 @@ def staircase(start, scales, bounds, k, xp):
     else:  # an integer step k reaches a boundary b once k >= ceil(b)
         at = np.asarray([math.ceil(b) for b in bounds], dtype=k.dtype)
     if len(bounds) == 1:  # one boundary: a compare and a select, no table
-        return jnp.where(k >= jnp.asarray(at[0], dtype=k.dtype), table[1], table[0])
+        return jnp.where(k >= at[0], table[1], table[0])
     return jnp.take(table, xp.searchsorted_right(at, k), mode="clip")

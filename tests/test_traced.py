@@ -356,6 +356,10 @@ def test_one_boundary_piecewise_constant_is_a_select():
     assert "stablehlo.gather" not in text and "dynamic_slice" not in text
     got = jax.jit(jax.vmap(s))(jnp.arange(20, dtype=jnp.int32))
     np.testing.assert_array_equal(np.asarray(got), [2.0] * 10 + [1.0] * 10)
+    w = L.warmup(s, 3.25)  # its first value is asked for at the Python step 0, inside the trace
+    want = [w(k) for k in range(20)]
+    np.testing.assert_allclose(np.asarray(jax.jit(w)(jnp.arange(20))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(L.evaluate(w, 20)), want, rtol=1e-6)
 
 
 def test_traced_cosine_divides_once():
