@@ -85,6 +85,10 @@ class Cycle(Schedule, kind="cycle"):
             q = fit(p, k)
             if q is None:  # a cycle longer than any step k's integer dtype holds: the first one
                 return xp.minimum(k, 0), k, p
+            if type(p) is float and xp.compiled and integer_steps(k):
+                found = _binary_fraction_index(p, limit, k, xp)
+                if found is not None:
+                    return found
             if limit is not None:
                 end = fit(limit * p, k)
                 if end is not None:
@@ -290,6 +294,26 @@ def cycle_start(period, period_mult, c):
         return (pn * (r - one) * den // (pd * (num - den))) / one
     except OverflowError:
         return math.inf
+
+
+def _binary_fraction_index(p, limit, k, xp):
+    """(cycle, step within it, period) of a fractional period ``p >= 1`` at integer JAX steps, in
+    the steps' integers: a float is ``num / den`` exactly (``den`` a power of two), so with
+    ``k = q * num + t`` and ``t * den = u * num + v`` the step is in cycle ``q * den + u``,
+    ``v / den`` steps in (exact). ``k // p`` in float32 rounds the step past 2**24 and finds the
+    wrong cycle. None where ``num * den`` passes int32, or for ``p < 1`` (whose cycle count may
+    pass the steps' dtype): the float formula then."""
+    num, den = p.as_integer_ratio()
+    if num < den or num * den > 2**31 - 1:
+        return None
+    q, t = k // num, k % num
+    u, v = (t * den) // num, (t * den) % num
+    c = q * den + u
+    local = v / den
+    if limit is not None:  # past the last cycle: its end
+        past = c >= limit
+        c, local = xp.where(past, limit - 1, c), xp.where(past, p, local)
+    return c, local, p
 
 
 def _closed_index(p, m, limit, k, xp):

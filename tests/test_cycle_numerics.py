@@ -170,3 +170,26 @@ def test_cycle_start_integer_and_overflow():
     assert cycle_start(10, 1, 5) == 50
     assert cycle_start(10, 1.0001, 10**7) == math.inf
     assert cycle_start(10, 1.5, 10**18) == math.inf
+
+
+@pytest.mark.parametrize("p", [7.75, 2.5, 1.125, 1000.5])
+@pytest.mark.parametrize("limit", [None, 3, 10**8])
+@pytest.mark.parametrize("start", [0, 2**24 - 20, 12_345_678, 2**31 - 61])
+def test_a_fractional_period_at_int32_steps_past_float32(p, limit, start):
+    """Cycle c of a period p starts at c * p, counted exactly: k // p in float32 rounds an int32
+    step past 2**24 and found the wrong cycle (a period of 7.75 near 2**31 held one value)."""
+    s = L.cycle(L.linear(1.0, 0.0, math.floor(p)), p, limit=limit)
+    ks = np.arange(start, start + 60)
+
+    def exact(k):  # in fractions: the cycle and the step within it
+        c = math.floor(k / Decimal(p))
+        if limit is not None and c >= limit:
+            c, local = limit - 1, Decimal(p)
+        else:
+            local = k - c * Decimal(p)
+        return max(0.0, 1.0 - float(local) / math.floor(p))
+
+    want = np.array([exact(int(k)) for k in ks])
+    np.testing.assert_allclose([s(int(k)) for k in ks], want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(ks, dtype=jnp.int32))), want, rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(L.evaluate(s, 60, start=start)), want, rtol=2e-6, atol=1e-7)
