@@ -47,10 +47,12 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     sin = staticmethod(_sin_quarter)
 
     @staticmethod
-    def cosine_weights(rest, m, n):
+    def cosine_weights(rest, m, n, inv=None):
         # the one-sine form, the angle at most pi/4: a shorter polynomial, computed once per step
+        # (``inv``: 1 / n, where n is selected per step, so that no step divides)
         small = rest <= m
-        t = _sin_eighth(HALF_PI * (jnp.minimum(rest, m) / n))
+        f = jnp.minimum(rest, m)
+        t = _sin_eighth(HALF_PI * (f / n if inv is None else f * inv))
         t2 = t * t
         other = 1.0 - t2
         return jnp.where(small, t2, other), jnp.where(small, other, t2)
