@@ -81,6 +81,8 @@ def ramp_value(xp, shape, params, start, end, k, n):
     static = python_step(k)  # a Python step (also the step-0 probe of warmup)
     if static and k >= n:
         return end
+    if static and k == 0 and shape in EXACT_START:  # weights exactly (1, 0): the start itself
+        return start
     never = not static and fit(n, k) is None  # n is past every step k's integer dtype holds
     if never:  # n - k = (hi - k) + (n - hi): the first part in k's integers, the second a float
         hi = step_max(k)
@@ -99,6 +101,10 @@ def ramp_value(xp, shape, params, start, end, k, n):
         v = xp.where(k >= n, end, v)
     return v
 
+
+# Shapes whose weights at step 0 are exactly (1, 0) for any parameter (a tanh ramp starts short of
+# its start, as in timm; a rex ramp's denominator at 0 is (1 - alpha) + alpha, rounded).
+EXACT_START = ("linear", "cosine", "exponential", "polynomial", "sqrt")
 
 # Shapes whose formula at ``k == n`` is not exactly ``end`` (tanh stops short of it, as in timm,
 # where the step after the last one is the minimum itself; a geometric ramp rounds).

@@ -109,7 +109,7 @@ def test_a_user_function_inside_an_evaluation_evaluates_on_its_own():
 def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
     """Over a window from a known step, a warmup's ramp up depends on step counts alone: its
     weights enter the program as constants, and a nested warmup adds its two values times them
-    and a concatenation, not a ramp formula over an iota (16 operations per level before)."""
+    and a concatenation, not a ramp formula over an iota (16 operations per level before, 5 now)."""
     from lrsched import _evaluate as E
 
     def nested(depth):
@@ -119,7 +119,9 @@ def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
         return s
 
     e8, e16 = (_dense_eqns(nested(d)) for d in (8, 16))
-    assert (e16 - e8) / 8 <= 10, (e8, e16)
+    # constant weights times the start and the first value, and a concatenation; the first value,
+    # a ramp's at its step 0, is its start itself (the formula with weights 1 and 0 was traced)
+    assert (e16 - e8) / 8 <= 6, (e8, e16)
     s = nested(3)
     treedef, values = E._packed(s)
     lay = E._layout_any(s, 0, 100)
