@@ -127,3 +127,33 @@ def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
     lay = E._layout_any(s, 0, 100)
     text = str(jax.make_jaxpr(lambda v: E._dense_any(E._unpack(v, treedef), 0, 100, lay))(values))
     assert text.count("iota") == 1  # the steps of the innermost window only
+
+
+def test_small_outputs_compile_with_the_older_loop_emitter():
+    """On CPU, a program of at most SMALL_OUTPUT values is compiled with XLA's older emitter for
+    fused loops (it compiles faster; its loops are as fast at that size); larger outputs, a
+    sweep's rows counted, keep the default."""
+    from lrsched import _evaluate as E
+
+    if jax.default_backend() != "cpu":
+        pytest.skip("the option is for XLA's CPU compiler")
+
+    def program(s, n):
+        E._PROGRAMS._programs.clear()
+        L.evaluate(s, n)
+        (prog,) = E._PROGRAMS._programs.values()
+        return prog
+
+    small = program(L.warmup_cosine(1.0, 1000, 10), E.SMALL_OUTPUT)
+    assert small.options == {"xla_cpu_use_fusion_emitters": False}
+    assert program(L.warmup_cosine(1.0, 1000, 10), E.SMALL_OUTPUT + 1).options is None
+    rows = L.stack([L.warmup_cosine(p, 1000, 10) for p in (0.5, 1.0)])
+    assert program(rows, E.SMALL_OUTPUT // 2).options is not None
+    assert program(rows, E.SMALL_OUTPUT // 2 + 1).options is None
+    # inside a trace (jit, grad) the same program compiles without them (JAX allows options
+    # only at the top level), with the same values
+    s = L.warmup_cosine(1.0, 1000, 10)
+    top = np.asarray(L.evaluate(s, 500))
+    np.testing.assert_array_equal(np.asarray(jax.jit(lambda: L.evaluate(s, 500))()), top)
+    g = jax.grad(lambda p: L.evaluate(L.warmup_cosine(p, 1000, 10), 500).sum())(1.0)
+    np.testing.assert_allclose(float(g), top.sum(), rtol=1e-5)
