@@ -35,7 +35,7 @@ TINY = {
 }
 # rows per run of the tiny configuration
 ROWS = {
-    "dense": 10,
+    "dense": 11,
     "pieces": 4,
     "latency": 6,
     "adapter": 4,
@@ -134,7 +134,11 @@ def test_dense_floors_are_reported_as_evaluate_over_floor():
     xla, fill = rows["write floor: fresh XLA array (jit jnp.full)"], rows["write floor: NumPy fill (np.full)"]
     assert xla["peer"] == fill["peer"] == "floor"
     assert xla["ratio"] is None and fill["ratio"] is None
-    assert xla["over_floor"] == pytest.approx(rows["lrsched.evaluate (jax)"]["seconds"] / xla["seconds"], rel=1e-12)
+    beside = rows["lrsched.evaluate (jax), warmup_cosine"]  # timed round-robin with the floor
+    assert xla["over_floor"] == pytest.approx(beside["seconds"] / xla["seconds"], rel=1e-12)
+    for k in ("wsd", "one_cycle", "sgdr"):
+        r = rows[f"lrsched.evaluate (jax), {k}"]
+        assert r["over_floor"] == pytest.approx(r["seconds"] / xla["seconds"], rel=1e-12)
     assert fill["over_floor"] == pytest.approx(rows["lrsched.evaluate (numpy)"]["seconds"] / fill["seconds"], rel=1e-12)
 
 
