@@ -174,14 +174,18 @@ for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
 HALF_PI = math.pi / 2  # the constant every cosine's angle is a multiple of
 
 
-def _cosine_weights(sin, minimum, where):
-    def cosine_weights(rest, m, n):
+def cosine_weights_of(sin, minimum, where):
+    """A namespace's ``cosine_weights``, of its ``sin`` (which need only hold on [0, pi/4])."""
+
+    def cosine_weights(rest, m, n, inv=None):
         """``(sin(pi/2 * left)**2, sin(pi/2 * done)**2)`` for the fractions ``left = rest / n`` and
-        ``done = m / n`` of a phase of ``n = rest + m`` steps, with one sine and one division: the
-        weight of the smaller fraction ``f`` is ``sin(pi/2 * f)**2 <= 1/2``, accurate to its last
-        bits, and the other is 1 minus it, with no cancellation. Exact at the ends (1 and 0)."""
+        ``done = m / n`` of a phase of ``n = rest + m`` steps, with one sine and one division (or
+        a product by ``inv = 1 / n``): the weight of the smaller fraction ``f`` is
+        ``sin(pi/2 * f)**2 <= 1/2``, accurate to its last bits, and the other is 1 minus it, with
+        no cancellation. Exact at the ends (1 and 0)."""
         small = rest <= m
-        t = sin(HALF_PI * (minimum(rest, m) / n))
+        f = minimum(rest, m)
+        t = sin(HALF_PI * (f / n if inv is None else f * inv))
         t2 = t * t
         other = 1.0 - t2
         return where(small, t2, other), where(small, other, t2)
@@ -190,15 +194,15 @@ def _cosine_weights(sin, minimum, where):
 
 
 def _python_cosine_weights(rest, m, n):
-    """:func:`_cosine_weights` on Python numbers, with a branch instead of selects."""
+    """:func:`cosine_weights_of` on Python numbers, with a branch instead of selects."""
     t = math.sin(HALF_PI * ((rest if rest <= m else m) / n))
     t2 = t * t
     return (t2, 1.0 - t2) if rest <= m else (1.0 - t2, t2)
 
 
 _Python.cosine_weights = staticmethod(_python_cosine_weights)  # type: ignore[attr-defined]
-_NumPy.cosine_weights = _cosine_weights(np.sin, np.minimum, np.where)  # type: ignore[attr-defined]
-_Jax.cosine_weights = _cosine_weights(jnp.sin, jnp.minimum, jnp.where)  # type: ignore[attr-defined]
+_NumPy.cosine_weights = cosine_weights_of(np.sin, np.minimum, np.where)  # type: ignore[attr-defined]
+_Jax.cosine_weights = cosine_weights_of(jnp.sin, jnp.minimum, jnp.where)  # type: ignore[attr-defined]
 
 PY = _Python()
 NP = _NumPy()

@@ -11,7 +11,7 @@ import math
 
 import jax.numpy as jnp
 
-from ._backend import HALF_PI, JX
+from ._backend import HALF_PI, JX, cosine_weights_of
 
 
 def _sin_quarter(x):
@@ -46,16 +46,9 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
 
     sin = staticmethod(_sin_quarter)
 
-    @staticmethod
-    def cosine_weights(rest, m, n, inv=None):
-        # the one-sine form, the angle at most pi/4: a shorter polynomial, computed once per step
-        # (``inv``: 1 / n, where n is selected per step, so that no step divides)
-        small = rest <= m
-        f = jnp.minimum(rest, m)
-        t = _sin_eighth(HALF_PI * (f / n if inv is None else f * inv))
-        t2 = t * t
-        other = 1.0 - t2
-        return jnp.where(small, t2, other), jnp.where(small, other, t2)
+    # the one-sine form, its angle at most pi/4: a shorter polynomial, once per step (``inv``:
+    # 1 / n, where n is selected per step, so that no step divides)
+    cosine_weights = cosine_weights_of(_sin_eighth, jnp.minimum, jnp.where)
 
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the
     # output; the traced join lookup (a search per step) is for joins of many pieces
