@@ -152,7 +152,7 @@ class _Program:
     def __call__(self, arg, start):
         start = np.asarray(start, dtype=np.int64 if x64() else np.int32)
         if self.options is None or not _top_level():
-            tables, run = self.inner if self.options is not None else (self.tables, self.run)
+            tables, run = self.inner
             out = tables(arg, start)
             return run(arg, out, start) if self.needs_tables else out
         try:

@@ -122,10 +122,7 @@ def join_value(s, k, xp):
     (such leaves broadcast, piece by piece, on the general path)."""
     hi = step_max(k)
     starts, pieces, gid, idx, groups = plan(s, hi)
-    table = jnp.asarray if xp.compiled else np.asarray
-
-    def take(t, i, axis=None):  # every index is in range: a clamp, not JAX's wrap and fill checks
-        return jnp.take(t, i, axis=axis, mode="clip") if xp.compiled else np.take(t, i, axis=axis)
+    table, take = (jnp.asarray if xp.compiled else np.asarray), xp.take  # rows of each table, by index
 
     sdt = np.float64 if hi is None else np.dtype(k.dtype)
     if len(starts) == 1:
@@ -148,8 +145,8 @@ def join_value(s, k, xp):
                 ints.append(np.asarray([kinds.index(x) for x in shapes], dtype=sdt))
             cols = list(zip(*(pieces[a]._ramp_values(xp)[:2] for a in range(len(pieces)))))
             if all(_scalar(v) for c in cols for v in c):
-                row = take(table(np.stack(ints, axis=1)), i, axis=0)
-                ends = take(_rows(cols, xp), i, axis=0)
+                row = take(table(np.stack(ints, axis=1)), i)
+                ends = take(_rows(cols, xp), i)
                 kind = kinds[0] if len(kinds) == 1 else (kinds, row[..., 2])
                 zeros = not ints[1].all()
                 return ramp_gathered(xp, kind, (), ends[..., 0], ends[..., 1], k - row[..., 0], row[..., 1], zeros)
@@ -177,7 +174,7 @@ def join_value(s, k, xp):
                 cols = list(zip(*(jax.tree_util.tree_leaves(pieces[a]) for a in members)))
             if not all(_scalar(v) for c in cols for v in c):
                 return NotImplemented
-            lv = take(_rows(cols, xp), j, axis=0)
+            lv = take(_rows(cols, xp), j)
             lv = [lv[..., c] for c in range(len(cols))]
             if key[0] == "ramp":
                 lengths = np.asarray([pieces[a]._ramp_key()[2] for a in members], dtype=sdt)
@@ -209,4 +206,4 @@ def staircase(start, scales, bounds, k, xp):
         at = np.asarray([math.ceil(b) for b in bounds], dtype=k.dtype)
     if len(bounds) == 1:  # one boundary: a compare and a select, no table
         return jnp.where(k >= at[0], table[1], table[0])
-    return jnp.take(table, xp.searchsorted_right(at, k), mode="clip")
+    return xp.take(table, xp.searchsorted_right(at, k))
