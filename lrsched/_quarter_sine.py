@@ -25,8 +25,10 @@ def _sin_quarter(x):
 
 
 def _horner(coeffs, t2):
-    acc = t2 * 0.0 + coeffs[-1]
-    for c in reversed(coeffs[:-1]):
+    # started from the last two coefficients: XLA keeps a product by 0.0 (it is NaN at infinity),
+    # which had cost every step a multiply and an add
+    acc = t2 * coeffs[-1] + coeffs[-2]
+    for c in reversed(coeffs[:-2]):
         acc = acc * t2 + c
     return acc
 
