@@ -129,14 +129,15 @@ def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
     assert text.count("iota") == 1  # the steps of the innermost window only
 
 
-def test_small_outputs_compile_with_the_older_loop_emitter():
-    """On CPU, a program of at most SMALL_OUTPUT values is compiled with XLA's older emitter for
-    fused loops (it compiles faster; its loops are as fast at that size); larger outputs, a
-    sweep's rows counted, keep the default."""
+def test_cpu_programs_compile_for_wide_vectors_and_small_ones_with_the_older_emitter():
+    """On CPU, every program is compiled for the host's widest vectors (512 bits where it has
+    them), and one of at most SMALL_OUTPUT values also with XLA's older emitter for fused loops (it
+    compiles faster; its loops are as fast at that size); larger outputs, a sweep's rows counted,
+    keep the default emitter."""
     from lrsched import _evaluate as E
 
     if jax.default_backend() != "cpu":
-        pytest.skip("the option is for XLA's CPU compiler")
+        pytest.skip("the options are for XLA's CPU compiler")
 
     def program(s, n):
         E._PROGRAMS._programs.clear()
@@ -144,12 +145,18 @@ def test_small_outputs_compile_with_the_older_loop_emitter():
         (prog,) = E._PROGRAMS._programs.values()
         return prog
 
+    wide = {"xla_cpu_prefer_vector_width": 512}
     small = program(L.warmup_cosine(1.0, 1000, 10), E.SMALL_OUTPUT)
-    assert small.options == {"xla_cpu_use_fusion_emitters": False}
-    assert program(L.warmup_cosine(1.0, 1000, 10), E.SMALL_OUTPUT + 1).options is None
+    assert small.options == {**wide, "xla_cpu_use_fusion_emitters": False}
+    assert program(L.warmup_cosine(1.0, 1000, 10), E.SMALL_OUTPUT + 1).options == wide
     rows = L.stack([L.warmup_cosine(p, 1000, 10) for p in (0.5, 1.0)])
-    assert program(rows, E.SMALL_OUTPUT // 2).options is not None
-    assert program(rows, E.SMALL_OUTPUT // 2 + 1).options is None
+    assert program(rows, E.SMALL_OUTPUT // 2).options == small.options
+    assert program(rows, E.SMALL_OUTPUT // 2 + 1).options == wide
+    # the vector width changes no value: the programs compiled inside a trace take no options
+    n = E.SMALL_OUTPUT + 7
+    for s in (L.wsd(1.0, 300_000, 3000, 30_000), L.one_cycle(1.0, 300_000), L.sgdr(1.0, 30_000)):
+        inside = jax.jit(lambda s=s: L.evaluate(s, n))()
+        np.testing.assert_array_equal(np.asarray(inside), np.asarray(L.evaluate(s, n)))
     # inside a trace (jit, grad) the same program compiles without them (JAX allows options
     # only at the top level), with the same values
     s = L.warmup_cosine(1.0, 1000, 10)
