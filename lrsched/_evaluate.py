@@ -150,7 +150,6 @@ class _Program:
         self.needs_tables: bool | None = None  # known once ``tables`` is traced
 
     def __call__(self, arg, start):
-        start = np.asarray(start, dtype=np.int64 if x64() else np.int32)
         if self.options is None or not _top_level():
             tables, run = self.inner
             out = tables(arg, start)
@@ -216,6 +215,14 @@ class _Programs:
     def __len__(self):
         return len(self._programs)
 
+    def find(self, key):
+        """The program of ``key`` (now the most recently used), or None."""
+        with self._lock:
+            program = self._programs.get(key)
+            if program is not None:
+                self._programs.move_to_end(key)
+            return program
+
     def get(self, key, make):
         with self._lock:
             program = self._programs.get(key)
@@ -278,6 +285,9 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
         >>> lrsched.evaluate(s, 3, start=8, backend="numpy")
         array([0.8, 0.9, 1. ])
     """
+    again = _again(schedule, num_steps, start, backend, dtype)
+    if again is not None:
+        return again
     if not isinstance(schedule, Stack):
         schedule_arg("schedule", schedule)
     num_steps = V.steps("num_steps", num_steps, allow_float=False)
@@ -306,7 +316,31 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     lay = _layout_any(schedule, start, num_steps)
     key = _program_key(schedule, (mode, structure, lay, num_steps, dtype, x64()))
     rows = schedule.size if isinstance(schedule, Stack) else 1
-    return _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows))(arg, start)
+    program = _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows))
+    start_arg = np.asarray(start, dtype=np.int64 if x64() else np.int32)
+    if dtype is None:
+        calls = schedule.__dict__.setdefault("_calls", OrderedDict())
+        calls[(num_steps, start, x64())] = (key, arg, start_arg)
+        if len(calls) > _LAYOUTS_KEPT:
+            calls.popitem(last=False)
+    return program(arg, start_arg)
+
+
+def _again(schedule, num_steps, start, backend, dtype):
+    """The values of a call already made with these very arguments (Python ints, the JAX backend,
+    the default dtype), from its program, or None.
+
+    Such a call was checked and laid out before, and at a million steps that work cost as much
+    as a sixth of the call: the window's values are written in about 0.3 ms here.
+    """
+    if dtype is not None or backend != "jax" or type(num_steps) is not int or type(start) is not int:
+        return None
+    calls = getattr(schedule, "__dict__", {}).get("_calls")
+    hit = None if calls is None else calls.get((num_steps, start, x64()))
+    if hit is None:
+        return None
+    program = _PROGRAMS.find(hit[0])
+    return None if program is None else program(hit[1], hit[2])
 
 
 MAX_PACKED = 4096

@@ -129,6 +129,39 @@ def test_one_compile_per_structure():
     assert E._PROGRAMS.traces - before == 1
 
 
+def test_a_repeated_call_skips_the_checks_and_layout(monkeypatch):
+    """A call with the arguments of an earlier one (Python ints, the JAX backend, the default
+    dtype) goes straight to its program; any other call, or one whose program was dropped, is
+    checked and laid out again, and every call gives the formula's values."""
+    from lrsched import _evaluate as E
+
+    s = lrsched.warmup_cosine(2.0, 1000, 100)
+    expected = [2.0 * k / 100 for k in range(100)] + [
+        1.0 + math.cos(math.pi * (k - 100) / 900) for k in range(100, 300)
+    ]
+    laid = []
+    real = E._layout_any
+    monkeypatch.setattr(E, "_layout_any", lambda *a: laid.append(a[1:]) or real(*a))
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, 300)), expected, rtol=2e-6, atol=1e-7)
+    assert laid == [(0, 300)]
+    lrsched.evaluate(s, 200, start=100)
+    lrsched.evaluate(s, 300, dtype="float32")  # an explicit dtype is checked at every call
+    lrsched.evaluate(s, 300, dtype="float32")
+    assert laid == [(0, 300), (100, 200), (0, 300), (0, 300)]
+    E._PROGRAMS._programs.clear()  # the program dropped: the call is made in full again
+    np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, 300)), expected, rtol=2e-6, atol=1e-7)
+    assert len(laid) == 5
+    # arguments equal to an earlier call's, but not its types, are checked (and refused)
+    with pytest.raises(TypeError, match="num_steps=True"):
+        lrsched.evaluate(s, True)
+    lrsched.evaluate(s, 1)
+    with pytest.raises(TypeError, match="num_steps=True"):
+        lrsched.evaluate(s, True)
+    with pytest.raises(ValueError, match="backend"):
+        lrsched.evaluate(s, 300, backend="torch")
+
+
 def test_stack_and_batched_evaluate():
     peaks = [0.1, 0.5, 1.0, 2.0]
     b = lrsched.stack([lrsched.warmup_cosine(p, 1000, 100, end=0.01 * p) for p in peaks])
