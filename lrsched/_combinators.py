@@ -78,6 +78,10 @@ class Warmup(Schedule, kind="warmup"):
                 parts.append(dense(self.schedule, a, m, xp, sub))
         return xp.concat(parts)
 
+    def _repeats(self, lay):
+        # a window past the ramp up is the schedule's own
+        return lay is not None and len(lay) == 1 and lay[0][0] == 1 and self.schedule._repeats(lay[0][3])
+
     def _flat(self, budget):
         if not isinstance(self.steps, int) or self.shape != "linear" or self.steps > 2**31 - 1:
             return -1

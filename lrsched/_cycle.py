@@ -12,7 +12,8 @@ import numpy as np
 from . import _validate as V
 from ._backend import PY, fit, integer_steps, is_traced, python_step
 from ._node import Schedule, schedule_arg
-from ._tables import dense, layout, pointwise
+from ._quarter_sine import QUARTER_SINE
+from ._tables import FEW, dense, layout, pointwise
 
 _MAX_STEP = 2**63  # cycles are tabulated up to here for an integer period_mult > 1
 
@@ -93,9 +94,9 @@ class Cycle(Schedule, kind="cycle"):
                 end = fit(limit * p, k)
                 if end is not None:
                     k = xp.minimum(k, end)
-                c = xp.minimum(k // q, limit - 1)
+                c = xp.minimum(_count(k, q, xp), limit - 1)
             else:
-                c = k // q
+                c = _count(k, q, xp)
             return c, k - c * q, p
         if isinstance(m, int):
             starts, periods = self._table()
@@ -125,15 +126,31 @@ class Cycle(Schedule, kind="cycle"):
         d = self.decay
         if d is None:  # no decay (1.0 given as a Python number is not stored as a leaf)
             return v
-        return v * d**c
+        power = getattr(xp, "power_of_count", None)
+        return v * (d**c if power is None or python_step(c) else power(d, c))
+
+    def _flat(self, budget):
+        # a sawtooth of one integer period: the cycle is the count of whole periods, the step in
+        # it what is left
+        p = self.period
+        if self.period_mult != 1 or not isinstance(p, int) or p > 2**31 - 1:
+            return -1
+        return self.schedule._flat(budget - 1)
+
+    def _repeats(self, lay):
+        # whole cycles only: one cycle's values, computed once, repeated (a partial first or last
+        # cycle beside them would be a concatenation, which costs more than the formula)
+        return lay is not None and not isinstance(lay[0], str) and not lay[0][0] and not lay[2][0]
 
     def _layout(self, start, n, xp):
         """For cycles of one integer length: (steps left in the cycle the window starts inside, or
         0 at a cycle's start, and its layout; whole cycles, one cycle's layout; steps into the last
         cycle, their layout). None (pointwise) otherwise, or where the window reaches the limit."""
         p = self.period
-        if self.period_mult != 1 or not isinstance(p, int) or p > xp.step_hi:
+        if not isinstance(p, int) or p > xp.step_hi:
             return None
+        if self.period_mult != 1:
+            return self._cycles_touched(start, n)
         if self.limit is not None and start + n > self.limit * p:
             return None
         a = start % p
@@ -151,6 +168,8 @@ class Cycle(Schedule, kind="cycle"):
         and repeated, so the window costs a cycle's evaluation and a broadcast, not a formula per step."""
         if lay is None:
             return pointwise(self, start, n, xp)
+        if isinstance(lay[0], str):
+            return self._dense_cycles(start, n, xp, *lay[1:])
         p, child, d = self.period, self.schedule, self.decay
         (head, hsub), (whole, wsub), (tail, tsub) = lay
         c0 = start // p  # the cycle the window starts in (traced with a traced start)
@@ -167,6 +186,38 @@ class Cycle(Schedule, kind="cycle"):
         if tail:
             parts.append(self._decayed(dense(child, 0, tail, xp, tsub), c, xp))
         return xp.concat(parts)
+
+    def _cycles_touched(self, start, n):
+        """An integer ``period_mult`` > 1: ("cycles", first, last) of the few cycles the window
+        touches, or None (pointwise) where they are many, or the window reaches the limit."""
+        if not isinstance(self.period_mult, int):
+            return None
+        starts, _ = self._table()
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, start + n - 1) - 1
+        if last + 1 >= len(starts) or (self.limit is not None and last >= self.limit):
+            return None
+        return ("cycles", first, last) if last - first < FEW else None
+
+    def _dense_cycles(self, start, n, xp, first, last):
+        """Cycles ``first .. last`` of growing lengths over the window, in one loop where the
+        schedule is one elementwise expression: each step's cycle start, stretch (``period`` over
+        the cycle's length) and decay are selected among the few cycles, as for a join of a few
+        pieces, and the schedule's formula is taken at the stretched step."""
+        child, p, d = self.schedule, self.period, self.decay
+        if not xp.compiled or child._flat(FEW) < 0:
+            return pointwise(self, start, n, xp)
+        starts, periods = self._table()
+        k = xp.arange(start, n)
+        base, stretch, fac = starts[first], p / periods[first], None if d is None else d**first
+        for c in range(first + 1, last + 1):
+            at = k >= starts[c]
+            base, stretch = xp.where(at, starts[c], base), xp.where(at, p / periods[c], stretch)
+            if d is not None:
+                fac = xp.where(at, d**c, fac)
+        local = (k - base).astype(xp.float) * stretch
+        v = child._eval(local, QUARTER_SINE)
+        return xp.full(v if fac is None else v * fac, n)
 
     def _decayed(self, v, c, xp):
         d = self.decay
@@ -190,6 +241,13 @@ class Cycle(Schedule, kind="cycle"):
         if isinstance(m, float):
             begin = cycle_start(p, m, c)
         at.mark(begin)  # the last cycle's end: the value holds from here on
+
+
+def _count(k, q, xp):
+    """``k // q`` for steps ``k >= 0``, by the namespace's own count where it has one (the flat
+    loop's, which avoids an integer division per step)."""
+    div = getattr(xp, "count_div", None)
+    return k // q if div is None else div(k, q)
 
 
 def _dtype_max(k):

@@ -18,7 +18,8 @@ Beside its formula ``_eval(k, xp)``, a node implements these hooks, each with a 
 
 * ``_layout(start, n, xp)`` and ``_dense(start, n, xp, lay)``: values over a window of steps
   (default: the formula over steps made in the computation; see ``_tables``);
-* ``_flat(budget)``: whether the node is one cheap elementwise expression over the steps;
+* ``_flat(budget)``: whether the node is one cheap elementwise expression over the steps, and
+  ``_repeats(lay)``: whether a window of it is instead written faster from values computed once;
 * ``_phases(at)``: where its phases begin, and how its clock maps its children's steps to its own
   (default: the children share its clock; see ``_inspect``);
 * ``_atoms(start, stop, out)``, ``_ramp_key()``, ``_ramp_values(xp)``: how a traced step finds
@@ -198,6 +199,11 @@ class Schedule:
         """What is left of ``budget`` after this node written as one elementwise expression over
         the steps (linear, sqrt, cosine and constant pieces); negative where it is not one."""
         return -1
+
+    def _repeats(self, lay) -> bool:
+        """Whether the window (``lay`` from :meth:`_layout`) repeats values computed once, so that
+        ``_dense`` writes it faster than the node's formula at every step would (see ``_flat``)."""
+        return False
 
     def _phases(self, at) -> None:
         """Report the steps where a phase begins to ``at`` (see ``_inspect``); by default the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+from jax import lax
 
 from ._backend import HALF_PI, JX, cosine_weights_of
 
@@ -43,6 +44,14 @@ def _sin_eighth(x):
     return x * _horner(_SIN_COEFFS[:9] if wide else _SIN_COEFFS[:5], x * x)
 
 
+# The float estimate of k / q is within (k / q) * 3 eps of it (the roundings of the step's cast,
+# of 1 / q and of the product): for steps up to 2**31 (2**63) that is at most 0.375 once
+# q >= 2**10 (2**13), so its floor is off by at most 1, and one correction by the remainder,
+# either way, makes it exact.
+_EXACT_BELOW_32 = 1 << 10
+_EXACT_BELOW_64 = 1 << 13
+
+
 class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     """JAX with the sine of :func:`_sin_quarter`; only for the schedules whose ``_flat`` hook admits it."""
 
@@ -51,6 +60,31 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     # the one-sine form, its angle at most pi/4: a shorter polynomial, once per step (``inv``:
     # 1 / n, where n is selected per step, so that no step divides)
     cosine_weights = cosine_weights_of(_sin_eighth, jnp.minimum, jnp.where)
+
+    @staticmethod
+    def count_div(k, q):
+        """``k // q`` for integer steps ``k >= 0`` and a Python int ``q > 0``, exactly, without an
+        integer division: a vector of them is not vectorised on CPU, and a cycle's loop ran at
+        half speed for it. The quotient estimated in floats (the steps' width) is off by at most 1
+        where ``q`` is large enough for the dtype's steps, and the remainder corrects it; below
+        that, a truncating division (floor for steps >= 0)."""
+        if not jnp.issubdtype(k.dtype, jnp.integer):
+            return k // q
+        wide = jnp.dtype(k.dtype).itemsize >= 8
+        if q < (_EXACT_BELOW_64 if wide else _EXACT_BELOW_32):
+            return lax.div(k, jnp.asarray(q, k.dtype))
+        c = jnp.floor(k.astype(jnp.float64 if wide else jnp.float32) * (1.0 / q)).astype(k.dtype)
+        r = k - c * q
+        return c + (r >= q).astype(k.dtype) - (r < 0).astype(k.dtype)
+
+    @staticmethod
+    def power_of_count(d, c):
+        """``d ** c`` for integer counts ``c >= 0`` (a cycle's decay) with one exponential per step
+        instead of a general power: ``|d| ** c`` with the sign of an odd power of a negative ``d``,
+        and 1 at ``c == 0`` (also for ``d == 0``)."""
+        mag = jnp.exp(c.astype(jnp.result_type(d, float)) * jnp.log(jnp.abs(d)))
+        v = jnp.where(c == 0, 1.0, mag)
+        return jnp.where((d < 0) & ((c & 1) == 1), -v, v)
 
     # a flat schedule is one select chain over its few pieces, fused into the loop that writes the
     # output; the traced join lookup (a search per step) is for joins of many pieces

@@ -43,10 +43,10 @@ def dense(s, start, n: int, xp, lay=_UNSET):
     """
     if n == 0:
         return xp.full(0.0, 0)
-    if xp.compiled and s._flat(FEW) >= 0:
-        return xp.full(s._eval(xp.arange(start, n), QUARTER_SINE), n)
     if lay is _UNSET:
         lay = layout(s, start, n, xp)
+    if xp.compiled and s._flat(FEW) >= 0 and not s._repeats(lay):
+        return xp.full(s._eval(xp.arange(start, n), QUARTER_SINE), n)
     return s._dense(start, n, xp, lay)
 
 

@@ -106,6 +106,79 @@ def test_sgdr_per_step_program_has_no_sine(period, decay, start):
     assert " cosine(" not in body
 
 
+def _sgdr_grown64(peak, period, mult, end, decay, warm, k):
+    """SGDR with T_mult (the paper's eq. 5, torch's CosineAnnealingWarmRestarts): cycle ``c``
+    starts at ``period * (mult**c - 1) / (mult - 1)`` and lasts ``period * mult**c`` steps, after
+    a linear warmup of ``warm`` steps from 0; each cycle's values are scaled by ``decay**c``."""
+    k = k.astype(np.int64)
+    t = np.maximum(k - warm, 0)
+    c = np.zeros_like(t)
+    while True:  # the cycle each step is in, by the exact integer starts
+        nxt = period * (mult ** (c + 1) - 1) // (mult - 1)
+        more = t >= nxt
+        if not more.any():
+            break
+        c = c + more
+    begin = period * (mult**c - 1) // (mult - 1)
+    length = (period * mult**c).astype(np.float64)
+    v = end + (peak - end) * 0.5 * (1.0 + np.cos(np.pi * (t - begin) / length))
+    v = v * decay ** c.astype(np.float64)
+    return np.where(k < warm, peak * k / max(warm, 1), v)  # the warmup rises to the first value
+
+
+GROWN = [  # (period, period_mult, decay, warmup, window start, window length)
+    (N // 15, 2, 1.0, 0, 0, N),
+    (N // 15, 2, 0.8, 0, 12_345, N),
+    (N // 40, 3, 1.0, 0, N // 40 + 7, N),
+    (1024 * 37, 2, 0.9, 5_000, 0, N),
+]
+
+
+@pytest.mark.parametrize(("period", "mult", "decay", "warm", "start", "n"), GROWN)
+def test_sgdr_with_growing_cycles_dense_matches_the_float64_formula(period, mult, decay, warm, start, n):
+    s = lrsched.sgdr(1.0, period, period_mult=mult, decay=decay, warmup_steps=warm, end=1e-3)
+    want = _sgdr_grown64(1.0, period, mult, 1e-3, decay, warm, np.arange(start, start + n))
+    got = np.asarray(lrsched.evaluate(s, n, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+
+
+@pytest.mark.parametrize(("period", "mult", "decay", "warm", "start", "n"), GROWN[:3])
+def test_sgdr_with_growing_cycles_dense_is_one_loop(period, mult, decay, warm, start, n):
+    # a few cycles of growing length: each step's cycle selected among them in the loop that
+    # writes the output, with the cosine's polynomial; no search, no sine, no concatenation
+    build = lambda peak, end: lrsched.sgdr(peak, period, period_mult=mult, decay=decay, end=end)  # noqa: E731
+    ops = _entry_ops(build, start, n)
+    assert ops.count("fusion") == 1 and "while" not in ops, ops
+    body = _root_fusion(build, start, n)
+    for op in (" sine(", " cosine(", " gather(", " concatenate(", " divide("):
+        assert op not in body, op
+
+
+@pytest.mark.parametrize(
+    ("period", "decay", "warm", "start"),
+    [(N // 10 + 333, 1.0, 0, 0), (N // 10, 1.0, 0, 12_345), (N // 7, 0.9, 0, 0), (N // 10, 0.8, N // 100, 0)],
+)
+def test_sgdr_partial_cycles_and_warmup_are_one_loop(period, decay, warm, start):
+    # a window with a partial first or last cycle, or a warmup before the cycles, is one
+    # elementwise loop: the cycle and the step in it without an integer division, no concatenation
+    # of the parts (XLA's CPU compiler computed those a step at a time); values as the formula's
+    build = lambda peak, end: lrsched.sgdr(peak, period, decay=decay, warmup_steps=warm, end=end)  # noqa: E731
+    ops = _entry_ops(build, start, N)
+    assert ops.count("fusion") == 1 and "while" not in ops, ops
+    body = _root_fusion(build, start, N)
+    assert " concatenate(" not in body and " sine(" not in body
+    assert not re.search(r"s(32|64)\[\d+\]\{0\} divide\(", body)
+    s = build(1.0, 1e-3)
+    k = np.arange(start, start + N)
+    t = np.maximum(k - warm, 0)
+    cosine = 1e-3 + (1.0 - 1e-3) * 0.5 * (1.0 + np.cos(np.pi * (t % period) / period))
+    want = decay ** (t // period).astype(np.float64) * cosine
+    if warm:
+        want = np.where(k < warm, k / warm, want)
+    got = np.asarray(lrsched.evaluate(s, N, start=start), dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-6
+
+
 def _one_cycle64(total, pct, three_phase, anneal, k):
     """torch's OneCycleLR in float64 (peak 1, div_factor 25, final_div_factor 1e4): phase ends at
     ``pct * total - 1`` (and ``2 * pct * total - 2``) and ``total - 1``, each phase annealing from

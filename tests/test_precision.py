@@ -935,3 +935,34 @@ def test_cosine_weights_from_one_sine_are_accurate_at_both_ends(n):
     want = np.array([math.sin(math.pi / 2 * (k / n)) ** 2 for k in ks])
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=0.0)
     assert rising(0) == 0.0 and rising(n) == 1.0 and falling(0) == 1.0 and falling(n) == 0.0
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_the_flat_loops_count_of_cycles_is_exact(x64):
+    """A cycle's index in the one-loop dense path is ``k // q``, found without an integer division
+    (a float estimate corrected by the remainder): exact over the whole range of the step dtype,
+    at and around every kind of edge, for periods below and above where the estimate is used."""
+    from lrsched._quarter_sine import QUARTER_SINE
+
+    rng = np.random.default_rng(7)
+    with jax.enable_x64(x64):
+        dtype, hi = (np.int64, 2**63 - 1) if x64 else (np.int32, 2**31 - 1)
+        count = jax.jit(QUARTER_SINE.count_div, static_argnums=1)
+        for q in (1, 7, 1000, 1023, 1024, 1025, 8191, 8192, 99_999, 2**20 + 3, 2**30, 2**31 - 1):
+            top = (hi // q) * q
+            edges = [0, 1, q - 1, q, q + 1, 2 * q - 1, 2 * q, top - 1, top, min(top + 1, hi), hi - 1, hi]
+            ks = np.concatenate([rng.integers(0, hi, 20_000, dtype=np.int64, endpoint=True), edges]).astype(dtype)
+            got = np.asarray(count(jnp.asarray(ks), q))
+            np.testing.assert_array_equal(got, ks // q, err_msg=f"q={q}")
+
+
+def test_the_flat_loops_decay_power():
+    """``d ** c`` of a cycle's decay in the one-loop path: one exponential per step, the sign of an
+    odd power of a negative decay, and 1 at c = 0 even for a decay of 0."""
+    from lrsched._quarter_sine import QUARTER_SINE
+
+    c = np.arange(0, 60, dtype=np.int32)
+    for d in (0.8, 0.5, -0.7, 0.0, 1.3, 1.0):
+        got = np.asarray(jax.jit(QUARTER_SINE.power_of_count)(jnp.float32(d), jnp.asarray(c)), dtype=np.float64)
+        want = np.array([float(np.float32(d)) ** int(i) for i in c])  # float64, of the float32 decay
+        np.testing.assert_allclose(got, want, rtol=4e-6, atol=1e-37, err_msg=f"d={d}")
