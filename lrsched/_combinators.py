@@ -247,9 +247,8 @@ class Join(Schedule, kind="join"):
         m = xp.minimum(k - base, steps)
         if shape == "cosine":  # fractions by the piece's reciprocal, not a division per step: the
             # one-sine form reads only the smaller one, and stays exact at both ends
-            ws, we = QUARTER_SINE.cosine_weights(steps - m, m, steps, inv)
-        else:
-            ws, we = SHAPES[shape][0](xp, steps - m, m, steps, ())
+            return xp.full(QUARTER_SINE.cosine_value(a, b, steps - m, m, steps, inv), n)
+        ws, we = SHAPES[shape][0](xp, steps - m, m, steps, ())
         return xp.full(a * ws + b * we, n)
 
     def _run_key(self, i, a, m, xp):

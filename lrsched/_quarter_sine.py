@@ -62,6 +62,19 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
     cosine_weights = cosine_weights_of(_sin_eighth, jnp.minimum, jnp.where)
 
     @staticmethod
+    def cosine_value(a, b, rest, m, n, inv=None):
+        """A cosine ramp's value from ``a`` to ``b`` at ``m`` steps done and ``rest`` to go: with
+        ``t2 = sin(pi/2 * f)**2`` of the smaller fraction ``f``, the nearer end plus its difference
+        to the other times ``t2``, one product and one sum per step (the weights' form, ``a * w0 +
+        b * w1``, costs two products and the second weight). Exact at both ends, and ``t2 <= 1/2``
+        takes at most half the difference away, so there is no cancellation."""
+        small = rest <= m
+        f = jnp.minimum(rest, m)
+        t = _sin_eighth(HALF_PI * (f / n if inv is None else f * inv))
+        base, diff = jnp.where(small, b, a), jnp.where(small, a - b, b - a)
+        return base + diff * (t * t)
+
+    @staticmethod
     def count_div(k, q):
         """``k // q`` for integer steps ``k >= 0`` and a Python int ``q > 0``, exactly, without an
         integer division: a vector of them is not vectorised on CPU, and a cycle's loop ran at

@@ -93,6 +93,8 @@ def ramp_value(xp, shape, params, start, end, k, n):
         rest = n - m
     if shape == "exponential":  # geometric: start * (end / start) ** done
         v = start * (end / start) ** (m / n)
+    elif shape == "cosine" and not params and not static and hasattr(xp, "cosine_value"):
+        v = xp.cosine_value(start, end, rest, m, n)  # the dense loop's form: one product per step
     else:
         # the weights depend on the step alone (and shape parameters): plain math for a Python step
         ws, we = SHAPES[shape][0](PY if static and not params else xp, rest, m, n, params)

@@ -152,15 +152,23 @@ def test_cpu_programs_compile_for_wide_vectors_and_small_ones_with_the_older_emi
     rows = L.stack([L.warmup_cosine(p, 1000, 10) for p in (0.5, 1.0)])
     assert program(rows, E.SMALL_OUTPUT // 2).options == small.options
     assert program(rows, E.SMALL_OUTPUT // 2 + 1).options == wide
-    # the vector width changes no value: the programs compiled inside a trace take no options
+    # the vector width changes no value: the programs compiled inside a trace take no options (the
+    # peak is an argument there: XLA folds a schedule of constants when it compiles, and its
+    # folding may round a last bit otherwise)
     n = E.SMALL_OUTPUT + 7
-    for s in (L.wsd(1.0, 300_000, 3000, 30_000), L.one_cycle(1.0, 300_000), L.sgdr(1.0, 30_000)):
-        inside = jax.jit(lambda s=s: L.evaluate(s, n))()
-        np.testing.assert_array_equal(np.asarray(inside), np.asarray(L.evaluate(s, n)))
+    builds = (
+        lambda p: L.wsd(p, 300_000, 3000, 30_000),
+        lambda p: L.one_cycle(p, 300_000),
+        lambda p: L.sgdr(p, 30_000),
+    )
+    for build in builds:
+        inside = jax.jit(lambda p, build=build: L.evaluate(build(p), n))(1.0)
+        np.testing.assert_array_equal(np.asarray(inside), np.asarray(L.evaluate(build(1.0), n)))
     # inside a trace (jit, grad) the same program compiles without them (JAX allows options
     # only at the top level), with the same values
     s = L.warmup_cosine(1.0, 1000, 10)
     top = np.asarray(L.evaluate(s, 500))
-    np.testing.assert_array_equal(np.asarray(jax.jit(lambda: L.evaluate(s, 500))()), top)
+    inside = jax.jit(lambda p: L.evaluate(L.warmup_cosine(p, 1000, 10), 500))(1.0)
+    np.testing.assert_array_equal(np.asarray(inside), top)
     g = jax.grad(lambda p: L.evaluate(L.warmup_cosine(p, 1000, 10), 500).sum())(1.0)
     np.testing.assert_allclose(float(g), top.sum(), rtol=1e-5)

@@ -481,6 +481,31 @@ def test_dense_cosine_weights_are_exact_at_the_ends_and_accurate(n):
         assert np.max(np.abs(got[inside] - want[inside]) / want[inside]) <= 6e-7
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 999, 2**24 + 1, 2**31 - 1])
+@pytest.mark.parametrize(("a", "b"), [(1.0, 0.0), (0.0, 1.0), (3e-4, 1e-6), (-2.0, 0.5)])
+def test_dense_cosine_value_is_exact_at_the_ends_and_accurate(n, a, b):
+    """The one-loop path's cosine value, the nearer end plus its difference times the smaller
+    weight: exactly ``a`` and ``b`` at the ends, and within a few float32 ulps of the float64
+    formula relative to the value itself near either end (no cancellation), or to ``|a| + |b|``."""
+    from lrsched._quarter_sine import QUARTER_SINE
+
+    m = np.unique(np.concatenate([np.arange(min(n, 50) + 1), n - np.arange(min(n, 50) + 1), np.linspace(0, n, 999)]))
+    m = m.astype(np.int64)
+    fa, fb = np.float32(a), np.float32(b)
+    got = jax.jit(lambda m: QUARTER_SINE.cosine_value(fa, fb, n - m, m, n))(jnp.asarray(m, dtype=jnp.int32))
+    got = np.asarray(got, dtype=np.float64)
+    assert (got[0], got[-1]) == (float(fa), float(fb))
+    # float64 weights of the sines of both fractions (0.5 * (1 + cos) cancels near the end even there)
+    want = float(fa) * np.sin(np.pi / 2 * (n - m) / n) ** 2 + float(fb) * np.sin(np.pi / 2 * m / n) ** 2
+    if a * b >= 0:  # one sign: relative to the value, down to the end value 0 itself
+        inside = want != 0
+        err = np.abs(got - want)[inside] / np.abs(want[inside])
+    else:
+        err = np.abs(got - want) / (abs(a) + abs(b))
+    # the square doubles the fraction's error: float32 holds counts past 2**24 to 24 bits
+    assert err.max() <= 6e-7, err.max()
+
+
 def test_evaluate_a_join_of_ten_thousand_mixed_pieces():
     # alternating cosine / linear pieces of varied lengths form no runs of like ramps: evaluate
     # takes them pointwise (one searchsorted, one gather from the packed values), so the program
