@@ -87,7 +87,8 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
 
 
 def _recipes(n: int) -> dict:
-    """The other recipes over ``n`` steps: a 10% cooldown, a one-cycle, ten restarts of a cosine."""
+    """The other recipes over ``n`` steps: a 10% cooldown, a one-cycle, ten restarts of a cosine,
+    four of doubling length (SGDR's T_mult = 2), and ten that decay by 0.8 after a 1% warmup."""
     import lrsched
 
     peak, total, warm, end = wc_args(n)
@@ -95,6 +96,10 @@ def _recipes(n: int) -> dict:
         "wsd": lrsched.wsd(peak, total, warm, max(1, n // 10), end=end),
         "one_cycle": lrsched.one_cycle(peak, total),
         "sgdr": lrsched.sgdr(peak, max(1, n // 10), end=end),
+        "sgdr period_mult=2": lrsched.sgdr(peak, max(1, n // 15), period_mult=2, end=end),
+        "sgdr decay=0.8 after a warmup": lrsched.sgdr(
+            peak, max(1, n // 10), decay=0.8, warmup_steps=max(1, n // 100), end=end
+        ),
     }
 
 

@@ -35,7 +35,7 @@ TINY = {
 }
 # rows per run of the tiny configuration
 ROWS = {
-    "dense": 11,
+    "dense": 13,
     "pieces": 4,
     "latency": 6,
     "adapter": 4,
@@ -136,7 +136,7 @@ def test_dense_floors_are_reported_as_evaluate_over_floor():
     assert xla["ratio"] is None and fill["ratio"] is None
     beside = rows["lrsched.evaluate (jax), warmup_cosine"]  # timed round-robin with the floor
     assert xla["over_floor"] == pytest.approx(beside["seconds"] / xla["seconds"], rel=1e-12)
-    for k in ("wsd", "one_cycle", "sgdr"):
+    for k in ("wsd", "one_cycle", "sgdr", "sgdr period_mult=2", "sgdr decay=0.8 after a warmup"):
         r = rows[f"lrsched.evaluate (jax), {k}"]
         assert r["over_floor"] == pytest.approx(r["seconds"] / xla["seconds"], rel=1e-12)
     assert fill["over_floor"] == pytest.approx(rows["lrsched.evaluate (numpy)"]["seconds"] / fill["seconds"], rel=1e-12)
