@@ -39,6 +39,8 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
     fresh = jax.jit(lambda: jnp.full((n,), 0.5))
     others = _recipes(n)
     repeat = 9 if n <= 10**7 else 3
+    # a call at 1e6 steps or fewer takes under a millisecond: many more samples, for a steady median
+    floor_repeat = 41 if n <= 10**6 else repeat
     t = compare(
         {
             "ls": lambda: lrsched.evaluate(s, n),
@@ -52,7 +54,7 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
     recipes = {"warmup_cosine": s, **others}
     floor = compare(
         {"xla floor": fresh, **{k: (lambda r=r: lrsched.evaluate(r, n)) for k, r in recipes.items()}},
-        repeat=repeat,
+        repeat=floor_repeat,
     )
     t_torch = _torch_loop_time(peak, total, warm, end, min(torch_probe, n))
     ls, lsnp = t["ls"], t["lsnp"]
