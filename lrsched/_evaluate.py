@@ -4,10 +4,11 @@
 never an array read from memory), every piece of a join is evaluated only over its own range of
 steps, and the compiled program is cached per schedule structure, ``num_steps``, layout of the
 window (see :func:`layout`), dtype and ``jax_enable_x64``. The float values and ``start`` are
-arguments, so a new peak value, or a window sliding inside one phase, does not recompile (a
-schedule of more than ``MAX_PACKED`` values, such as a join of thousands of pieces, is compiled
-with its values as constants); at most 64 programs are kept, the least recently used is dropped
-first.
+arguments, so a new peak value, or a window sliding inside one phase, does not recompile. The
+values that shape a formula (a polynomial's power, a cosine's exponent; see
+``Schedule._shaping``) are constants of the program, and so are all the values of a schedule of
+more than ``MAX_PACKED`` of them, such as a join of thousands of pieces. At most 64 programs are
+kept; the least recently used is dropped first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
-from ._node import Schedule, schedule_arg
+from ._node import Schedule, _as_tuple, schedule_arg
 from ._once import once
 from ._stack import Stack
 from ._tables import TABLES, dense, dense_numpy, layout
@@ -357,21 +358,55 @@ def _leaf_count(s: Schedule) -> int:
 
 
 def _packed(s: Schedule):
-    """The structure and the float values (one array) of a plain schedule; cached on the node."""
+    """The structure and the float values (one array) of a plain schedule; cached on the node.
+
+    The structure is the tree's and the plain values of its shaping fields (see
+    ``Schedule._shaping``), which the program holds as constants: a power of 2 is then a product,
+    not a general power per step (12x slower here). A new peak or floor is a new argument, a
+    new power a new program."""
     dt = np.dtype(jnp.result_type(float))
     cache = s.__dict__.setdefault("_packed", {})
     p = cache.get(dt)
     if p is None:
         leaves, treedef = jax.tree_util.tree_flatten(s)
-        p = cache[dt] = (treedef, np.asarray(leaves, dtype=dt))
+        shaping = _shaping_leaves(s, len(leaves))
+        consts = tuple((i, leaves[i]) for i in shaping if type(leaves[i]) is float)
+        fixed = {i for i, _ in consts}
+        values = np.asarray([v for i, v in enumerate(leaves) if i not in fixed], dtype=dt)
+        p = cache[dt] = ((treedef, consts), values)
     return p
 
 
-def _unpack(values, treedef):
+def _shaping_leaves(s: Schedule, count: int) -> list[int]:
+    """The positions, in ``tree_leaves`` order, of the leaves of shaping fields (none where the
+    walk does not account for every leaf)."""
+    out: list[int] = []
+    at = 0
+
+    def walk(node):
+        nonlocal at
+        d = node.__dict__
+        for f in node._values:
+            n = len(jax.tree_util.tree_leaves(d[f]))
+            if f in node._shaping:
+                out.extend(range(at, at + n))
+            at += n
+        for f in node._children:
+            for c in _as_tuple(d[f]):
+                walk(c)
+
+    walk(s)
+    return out if at == count else []
+
+
+def _unpack(values, structure):
+    treedef, consts = structure
     n = values.shape[0]
     parts = lax.split(values, [1] * n) if n else []  # one op with n outputs, not n slices
-    leaves = [p.reshape(()) for p in parts]
+    given = iter(p.reshape(()) for p in parts)
+    fixed = dict(consts)
+    leaves = [fixed[i] if i in fixed else next(given) for i in range(n + len(fixed))]
     # where values are gathered again (a run of like ramps) they are taken from ``values`` in one
     # gather by index: stacking thousands of scalars made XLA's compile time grow quadratically
-    TABLES.packed = (values, {id(x): i for i, x in enumerate(leaves)})
+    TABLES.packed = (values, {id(x): i for i, x in enumerate(x for x in leaves if type(x) is not float)})
     return treedef.unflatten(leaves)

@@ -117,6 +117,9 @@ class Schedule:
     _children: ClassVar[tuple[str, ...]] = ()
     _static: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
+    # the value fields that shape the formula (a cosine's exponent, a polynomial's power): a dense
+    # evaluation compiles their plain values in, where XLA simplifies a power of 2 or 0.5
+    _shaping: ClassVar[tuple[str, ...]] = ()
     _kind: ClassVar[str] = ""
     _builder: ClassVar[str] = ""  # the builder's name in the class's module
     _shown_as: ClassVar[str] = ""  # the name the repr calls (default: the kind)

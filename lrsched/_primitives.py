@@ -26,6 +26,7 @@ from ._ramps import PARAM_FIELDS, PARAM_UNITS, check_endpoints, param_names, ram
 # --------------------------------------------------------------------------------------------
 class Ramp(Schedule, kind="ramp"):
     _values = ("start", "end", *PARAM_FIELDS)
+    _shaping = PARAM_FIELDS
     _static = ("steps", "shape")
     _defaults = PARAM_UNITS  # a unit exponent or power is not stored: the formula's exact form
     _npos = 3
@@ -65,8 +66,11 @@ class Ramp(Schedule, kind="ramp"):
 
     def _flat(self, budget):
         fits = isinstance(self.steps, int) and self.steps <= 2**31 - 1
-        simple = self.shape in ("linear", "sqrt") or (self.shape == "cosine" and not self.params)
-        return budget - (T.COSINE_COST if self.shape == "cosine" else 1) if fits and simple else -1
+        # a cosine's exponent or a polynomial's power compiled in as a constant (see ``_shaping``)
+        fixed = all(type(p) is float for p in self.params)
+        simple = self.shape in ("linear", "sqrt") or (self.shape in ("cosine", "polynomial") and fixed)
+        cost = (T.COSINE_COST if self.shape == "cosine" else 1) + len(self.params)
+        return budget - cost if fits and simple else -1
 
     def _phases(self, at):
         if self.steps > 0:
@@ -179,7 +183,24 @@ class Exponential(Schedule, kind="exponential"):
         v = _grow(xp, start, rate, e)
         return xp.where(rate < 1.0, xp.maximum(v, end), xp.minimum(v, end))
 
+    def _layout(self, start, n, xp):
+        """A staircase over a few of its levels: ("levels", first, last); None otherwise."""
+        steps = self.steps
+        if not self.staircase or not isinstance(steps, int) or steps > xp.step_hi:
+            return None
+        first, last = start // steps, (start + n - 1) // steps
+        return ("levels", first, last) if last - first < _LEVELS else None
+
     def _dense(self, start, n, xp, lay):
+        if self.staircase and lay is not None and xp.compiled:
+            # each level is the formula at its first step (scalars); a step selects among them,
+            # with no power per step (a general power costs 15x the write of the output here)
+            k = xp.arange(start, n)
+            _, first, last = lay
+            out = self._eval(first * self.steps, xp)
+            for c in range(first + 1, last + 1):
+                out = xp.where(k >= c * self.steps, self._eval(c * self.steps, xp), out)
+            return xp.full(out, n)
         if self.staircase or not isinstance(self.steps, int) or self.steps > xp.step_hi:
             return T.pointwise(self, start, n, xp)
         grid, rest, m = T.geometric_grid(self.start, self.rate, self.steps, start, n, xp)
@@ -197,6 +218,9 @@ class Exponential(Schedule, kind="exponential"):
             while not at.past(j * self.steps):
                 at.mark(j * self.steps)
                 j += 1
+
+
+_LEVELS = 16  # levels of a staircase selected among per step in a dense window, at most
 
 
 def _grow(xp, start, rate, e):
@@ -271,6 +295,7 @@ def exponential(start, rate, steps=1, *, staircase=False, end=None) -> Schedule:
 
 class InverseTime(Schedule, kind="inverse_time"):
     _values = ("start", "rate", "power")
+    _shaping = ("power",)
     _static = ("steps", "staircase")
     _defaults = {"power": 1.0}  # the default power is not stored: the exact form, with no extra leaf
     _npos = 3
@@ -404,9 +429,16 @@ class PiecewiseConstant(Schedule, kind="piecewise_constant"):
             out = staircase(v, self.factors[: len(bounds)], bounds, k, xp)
             if out is not NotImplemented:
                 return out
-        for b, s in zip(bounds, self.factors):
-            v = xp.where(k >= fit(b, k), v * s, v)
-        return v
+        out = v
+        for b, s in zip(bounds, self.factors):  # the products are scalars: one select per boundary
+            v = v * s
+            out = xp.where(k >= fit(b, k), v, out)
+        return out
+
+    def _flat(self, budget):
+        # a few boundaries: a compare and a select each, in the loop that writes the output (a
+        # search with its gathers costs more per step there)
+        return budget - len(self.boundaries)
 
     def _phases(self, at):
         for b in self.boundaries:

@@ -35,7 +35,10 @@ def _shape_cosine(xp, rest, m, n, p):
 def _shape_polynomial(xp, rest, m, n, p):
     if not p:  # power 1 (no power leaf) is linear
         return rest / n, m / n
-    w = (rest / n) ** p[0]
+    left = rest / n
+    # a power of 0.5 compiled in as a constant (see ``Schedule._shaping``) is a square root
+    # (XLA keeps a general power for it, 15x the cost); a power of 2 it makes a product itself
+    w = xp.sqrt(left) if type(p[0]) is float and p[0] == 0.5 and not xp.static else left ** p[0]
     return w, 1.0 - w
 
 

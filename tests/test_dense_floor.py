@@ -234,3 +234,75 @@ def test_one_cycle_dense_is_one_loop(total, pct, three, anneal, start, n):
     assert " sine(" not in body and " cosine(" not in body
     if anneal == "cosine":  # the phases' reciprocals are constants: no division per step
         assert " divide(" not in body
+
+
+def _evaluate_program_text(s, n, start=0):
+    """The compiled text of the program ``lrsched.evaluate(s, n, start=start)`` runs."""
+    from lrsched import _evaluate as E
+
+    E._PROGRAMS._programs.clear()
+    lrsched.evaluate(s, n, start=start)
+    (prog,) = E._PROGRAMS._programs.values()
+    _, arg = E._packed(s)
+    assert prog.needs_tables is False
+    text = prog.inner[0].lower(arg, np.asarray(start, np.int32)).compile().as_text()
+    entry = text[text.index("\nENTRY") :]
+    # one loop writes the output (scalar fusions may compute its constants)
+    assert len(re.findall(rf"= f32\[{n}\]\{{0\}} fusion\(", entry)) == 1, entry
+    assert "while" not in entry
+    return text
+
+
+def _power64(peak, end, n, p, k, cosine=False):
+    left = np.clip((n - k) / n, 0.0, 1.0)
+    w = (np.sin(np.pi / 2 * left) ** 2) ** p if cosine else left**p
+    return end + (peak - end) * w
+
+
+@pytest.mark.parametrize(("shape", "p"), [("polynomial", 2.0), ("polynomial", 0.5), ("cosine", 2.0), ("cosine", 3.0)])
+def test_a_shape_parameter_is_compiled_in(shape, p):
+    """A polynomial's power and a cosine's exponent are constants of the dense program (their
+    plain values are part of its key): a power of 2 or 3 is products, 0.5 a square root, and a
+    cosine with an exponent is the one loop with the polynomial sine; no general power per step.
+    A new peak is an argument of the same program, a new power a new program."""
+    from lrsched import _evaluate as E
+
+    s = lrsched.ramp(1.0, 1e-3, N, shape, **{"power" if shape == "polynomial" else "exponent": p})
+    text = _evaluate_program_text(s, N)
+    assert " power(" not in text and " sine(" not in text
+    k = np.arange(N + 10)
+    got = np.asarray(lrsched.evaluate(s, N + 10), dtype=np.float64)
+    want = _power64(1.0, 1e-3, N, p, k, cosine=shape == "cosine")
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+    named = "power" if shape == "polynomial" else "exponent"
+    before = E._PROGRAMS.traces
+    lrsched.evaluate(lrsched.ramp(2.0, 1e-3, N, shape, **{named: p}), N + 10)
+    assert E._PROGRAMS.traces == before  # a new peak: the same program
+    lrsched.evaluate(lrsched.ramp(2.0, 1e-3, N, shape, **{named: p + 0.25}), N + 10)
+    assert E._PROGRAMS.traces == before + 1  # a new power: a new program
+
+
+@pytest.mark.parametrize(
+    ("rate", "steps", "end", "start"), [(0.5, N // 10, None, 0), (0.1, N // 3, 1e-3, 12_345), (1.5, N // 8, 20.0, N)]
+)
+def test_a_staircase_over_a_few_levels_selects_among_them(rate, steps, end, start):
+    # each level computed once (a scalar power), a step selecting among them: no power, no
+    # gather per step; values as start * rate ** (k // steps), bounded by end
+    s = lrsched.exponential(2.0, rate, steps, staircase=True, end=end)
+    text = _evaluate_program_text(s, N, start)
+    root = text[text.index("ROOT") :]
+    assert "f32[1000000]{0} power(" not in text and " gather(" not in text, root
+    k = np.arange(start, start + N)
+    want = 2.0 * rate ** (k // steps).astype(np.float64)
+    if end is not None:
+        want = np.maximum(want, end) if rate < 1 else np.minimum(want, end)
+    np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, N, start=start), np.float64), want, rtol=1e-6)
+
+
+def test_a_piecewise_constant_of_a_few_boundaries_is_one_loop_of_selects():
+    s = lrsched.piecewise_constant(1.0, {N // 3: 0.5, N // 2 + 0.5: 0.2, 2 * N // 3: 0.1})
+    text = _evaluate_program_text(s, N)
+    assert " gather(" not in text
+    k = np.arange(N)
+    want = np.where(k >= 2 * N // 3, 0.01, np.where(k >= N // 2 + 1, 0.1, np.where(k >= N // 3, 0.5, 1.0)))
+    np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, N), np.float64), want, rtol=1e-7)
