@@ -118,7 +118,7 @@ class Schedule:
     _static: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
     # the value fields that shape the formula (a cosine's exponent, a polynomial's power): a dense
-    # evaluation compiles their plain values in, where XLA simplifies a power of 2 or 0.5
+    # evaluation compiles their plain values in (a power of 2 is then a product, 0.5 a square root)
     _shaping: ClassVar[tuple[str, ...]] = ()
     _kind: ClassVar[str] = ""
     _builder: ClassVar[str] = ""  # the builder's name in the class's module
