@@ -7,6 +7,7 @@ Step arithmetic is done on the integer step before any float cast: the fraction 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,9 +28,27 @@ def _shape_cosine(xp, rest, m, n, p):
     # 0.5 * (1 + cos(pi * done)) == sin(pi/2 * left)**2, without the cancellation near the end.
     if not p:  # exponent 1 (no exponent leaf): both weights exact
         return xp.cosine_weights(rest, m, n)
-    s = xp.sin(HALF_PI * (rest / n))
-    w = (s * s) ** p[0]
-    return w, 1.0 - w
+    # (sin(pi/2 * left)**2) ** e and 1 minus it, both from the sine of the smaller fraction
+    # (t = sin(pi/2 * f)**2 <= 1/2), without the cancellation of 1 - w near a weight of 1: past
+    # the middle the start's weight is t ** e; before it the start's weight is (1 - t) ** e =
+    # exp(u) and the end's is -expm1(u), with u = e * log1p(-t)
+    e = p[0]
+    small = rest <= m
+    f = xp.minimum(rest, m)
+    s = xp.sin(HALF_PI * (f / n))
+    t = s * s
+    late = xp.where(small, t, 1.0) ** e  # (1.0 where unused: no 0 ** e, whose gradient in e is NaN)
+    if type(e) is float and e in (2.0, 3.0, 4.0):  # a plain integer exponent: no transcendental
+        # 1 - (1 - t)**e as its binomial sum in Horner form, every partial sum positive for t <= 1/2
+        j = int(e)
+        acc = 1.0
+        for i in range(j - 1, 0, -1):
+            acc = math.comb(j, i) - t * acc
+        early, other = (1.0 - t) ** e, t * acc
+    else:
+        u = e * xp.log1p(-t)
+        early, other = xp.exp(u), -xp.expm1(u)
+    return xp.where(small, late, early), xp.where(small, 1.0 - late, other)
 
 
 def _shape_polynomial(xp, rest, m, n, p):
