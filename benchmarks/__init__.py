@@ -14,7 +14,7 @@ import argparse
 import importlib
 import os
 
-GROUPS = ("dense", "pieces", "latency", "adapter", "compile", "sweep", "accuracy", "train_step", "traced")
+GROUPS = ("dense", "shapes", "pieces", "latency", "adapter", "compile", "sweep", "accuracy", "train_step", "traced")
 
 
 def group(name: str):

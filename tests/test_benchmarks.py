@@ -24,6 +24,7 @@ PACKAGE = ROOT / "lrsched"
 
 TINY = {
     "dense": {"n": 1000, "torch_probe": 50},
+    "shapes": {"n": 1000, "repeat": 1},
     "pieces": {"n": 1000, "counts": (1, 10)},
     "latency": {"number": 5},
     "adapter": {"steps": 10, "repeat": 1},
@@ -36,6 +37,7 @@ TINY = {
 # rows per run of the tiny configuration
 ROWS = {
     "dense": 13,
+    "shapes": 14,
     "pieces": 4,
     "latency": 6,
     "adapter": 4,
@@ -107,7 +109,7 @@ def test_group_runs_tiny(name):
     json.dumps(rows)
 
 
-@pytest.mark.parametrize("name", ["dense", "pieces", "latency", "sweep", "train_step", "traced"])
+@pytest.mark.parametrize("name", ["dense", "shapes", "pieces", "latency", "sweep", "train_step", "traced"])
 def test_peer_ratios_are_peer_over_lrsched(name):
     rows = tiny_rows(name)
     peers = [r for r in rows if r["peer"] not in (None, "floor")]
@@ -120,6 +122,8 @@ def test_peer_ratios_are_peer_over_lrsched(name):
             ours = [x for x in ours if x["name"].split(", ")[0][8:] == r["name"].split(", ")[0][6:]]
         elif name == "dense":
             ours = [x for x in ours if x["name"] == "lrsched.evaluate (jax)"]
+        elif name == "shapes":  # "optax, jit over jnp.arange, <schedule>" against "lrsched.evaluate, <schedule>"
+            ours = [x for x in ours if x["name"] == "lrsched.evaluate, " + r["name"].split(", ", 2)[2]]
         elif name == "sweep":  # the peers against stack + evaluate, not against the vmap of members
             ours = [x for x in ours if x["name"] == "lrsched.stack + evaluate"]
         (ls,) = ours
