@@ -487,6 +487,14 @@ class Shift(Schedule, kind="shift"):
             )
         return xp.concat(parts)
 
+    def _flat(self, budget):
+        # a delay of a whole number of steps is one clamp of the step before the schedule's formula
+        # (a constant first part beside the schedule's would be a pad, a second pass over the output)
+        d = self.steps
+        if not isinstance(d, int) or not 0 <= d <= 2**31 - 1:
+            return -1
+        return self.schedule._flat(budget - 1)
+
     def _phases(self, at):
         d = self.steps
         if d > 0:

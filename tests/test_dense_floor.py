@@ -306,3 +306,14 @@ def test_a_piecewise_constant_of_a_few_boundaries_is_one_loop_of_selects():
     k = np.arange(N)
     want = np.where(k >= 2 * N // 3, 0.01, np.where(k >= N // 2 + 1, 0.1, np.where(k >= N // 3, 0.5, 1.0)))
     np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, N), np.float64), want, rtol=1e-7)
+
+
+def test_a_shift_of_a_flat_schedule_is_one_loop():
+    # optax's transition_begin: the step clamped, then the schedule's formula, in the loop that
+    # writes the output (a constant first part beside the schedule's was a pad, a second pass)
+    s = lrsched.shift(lrsched.ramp(1.0, 0.0, N, "polynomial", power=2.0), N // 10)
+    text = _evaluate_program_text(s, N)
+    assert " pad(" not in text and " concatenate(" not in text and " power(" not in text
+    k = np.arange(N)
+    want = (1.0 - np.minimum(np.maximum(k - N // 10, 0), N) / N) ** 2
+    np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, N), np.float64), want, rtol=2e-6, atol=1e-7)
