@@ -174,19 +174,24 @@ for _cls, _mod in ((_NumPy, np), (_Jax, jnp)):
 HALF_PI = math.pi / 2  # the constant every cosine's angle is a multiple of
 
 
+def smaller_sine_square(sin, minimum, rest, m, n, inv=None):
+    """``(rest <= m, sin(pi/2 * f)**2)`` for the smaller ``f`` of the fractions ``left = rest / n``
+    and ``done = m / n`` of a phase of ``n = rest + m`` steps, with one sine (``sin`` need only hold
+    on [0, pi/4]) and one division, or a product by ``inv = 1 / n`` where it is given: the square
+    is at most 1/2 and accurate to its last bits, so the weight that is 1 minus it does not cancel."""
+    f = minimum(rest, m)
+    t = sin(HALF_PI * (f / n if inv is None else f * inv))
+    return rest <= m, t * t
+
+
 def cosine_weights_of(sin, minimum, where):
     """A namespace's ``cosine_weights``, of its ``sin`` (which need only hold on [0, pi/4])."""
 
-    def cosine_weights(rest, m, n, inv=None):
+    def cosine_weights(rest, m, n):
         """``(sin(pi/2 * left)**2, sin(pi/2 * done)**2)`` for the fractions ``left = rest / n`` and
-        ``done = m / n`` of a phase of ``n = rest + m`` steps, with one sine and one division (or
-        a product by ``inv = 1 / n``): the weight of the smaller fraction ``f`` is
-        ``sin(pi/2 * f)**2 <= 1/2``, accurate to its last bits, and the other is 1 minus it, with
-        no cancellation. Exact at the ends (1 and 0)."""
-        small = rest <= m
-        f = minimum(rest, m)
-        t = sin(HALF_PI * (f / n if inv is None else f * inv))
-        t2 = t * t
+        ``done = m / n`` of a phase of ``n = rest + m`` steps: the smaller fraction's weight from
+        :func:`smaller_sine_square`, the other 1 minus it. Exact at the ends (1 and 0)."""
+        small, t2 = smaller_sine_square(sin, minimum, rest, m, n)
         other = 1.0 - t2
         return where(small, t2, other), where(small, other, t2)
 

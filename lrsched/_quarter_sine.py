@@ -12,7 +12,7 @@ import math
 import jax.numpy as jnp
 from jax import lax
 
-from ._backend import HALF_PI, JX, cosine_weights_of
+from ._backend import HALF_PI, JX, smaller_sine_square
 
 
 def _sin_quarter(x):
@@ -57,22 +57,18 @@ class _QuarterSineJax(type(JX)):  # type: ignore[misc]
 
     sin = staticmethod(_sin_quarter)
 
-    # the one-sine form, its angle at most pi/4: a shorter polynomial, once per step (``inv``:
-    # 1 / n, where n is selected per step, so that no step divides)
-    cosine_weights = cosine_weights_of(_sin_eighth, jnp.minimum, jnp.where)
-
     @staticmethod
     def cosine_value(a, b, rest, m, n, inv=None):
         """A cosine ramp's value from ``a`` to ``b`` at ``m`` steps done and ``rest`` to go: with
-        ``t2 = sin(pi/2 * f)**2`` of the smaller fraction ``f``, the nearer end plus its difference
-        to the other times ``t2``, one product and one sum per step (the weights' form, ``a * w0 +
-        b * w1``, costs two products and the second weight). Exact at both ends, and ``t2 <= 1/2``
-        takes at most half the difference away, so there is no cancellation."""
-        small = rest <= m
-        f = jnp.minimum(rest, m)
-        t = _sin_eighth(HALF_PI * (f / n if inv is None else f * inv))
+        ``t2 = sin(pi/2 * f)**2`` of the smaller fraction ``f`` (:func:`smaller_sine_square`, its
+        angle at most pi/4: the shorter polynomial), the nearer end plus its difference to the other
+        times ``t2``, one product and one sum per step (the weights' form, ``a * w0 + b * w1``,
+        costs two products and the second weight). Exact at both ends, and ``t2 <= 1/2`` takes at
+        most half the difference away, so there is no cancellation. ``inv``: 1 / n, where n is
+        selected per step, so that no step divides."""
+        small, t2 = smaller_sine_square(_sin_eighth, jnp.minimum, rest, m, n, inv)
         base, diff = jnp.where(small, b, a), jnp.where(small, a - b, b - a)
-        return base + diff * (t * t)
+        return base + diff * t2
 
     @staticmethod
     def count_div(k, q):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _validate as V
-from ._backend import HALF_PI, PY, fit, python_step, step_max
+from ._backend import PY, fit, python_step, smaller_sine_square, step_max
 
 
 # A formula gets the steps ``rest = n - min(k, n)`` still to go and ``m = min(k, n)`` already gone
@@ -33,10 +33,7 @@ def _shape_cosine(xp, rest, m, n, p):
     # the middle the start's weight is t ** e; before it the start's weight is (1 - t) ** e =
     # exp(u) and the end's is -expm1(u), with u = e * log1p(-t)
     e = p[0]
-    small = rest <= m
-    f = xp.minimum(rest, m)
-    s = xp.sin(HALF_PI * (f / n))
-    t = s * s
+    small, t = smaller_sine_square(xp.sin, xp.minimum, rest, m, n)
     late = xp.where(small, t, 1.0) ** e  # (1.0 where unused: no 0 ** e, whose gradient in e is NaN)
     if type(e) is float and e in (2.0, 3.0, 4.0):  # a plain integer exponent: no transcendental
         # 1 - (1 - t)**e as its binomial sum in Horner form, every partial sum positive for t <= 1/2

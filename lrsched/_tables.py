@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import NP
+from ._backend import HALF_PI, NP
 from ._quarter_sine import QUARTER_SINE
-from ._ramps import HALF_PI, SHAPES
+from ._ramps import SHAPES
 from ._steps import NUMPY_CHUNK
 
 

@@ -466,13 +466,17 @@ def test_eighth_sine_polynomial_against_math_sin(x64):
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 999, 2**24 + 1, 2**31 - 1])
 def test_dense_cosine_weights_are_exact_at_the_ends_and_accurate(n):
-    """The one-loop path's cosine weights, from the polynomial of the smaller fraction: 1 and 0
-    exactly at both ends, and each weight within a few float32 ulps of its float64 value."""
-    from lrsched._quarter_sine import QUARTER_SINE
+    """The one-sine weights with the one-loop path's polynomial of the smaller fraction (whose
+    square its cosine value reads): 1 and 0 exactly at both ends, and each weight within a few
+    float32 ulps of its float64 value."""
+    from lrsched._backend import cosine_weights_of
+    from lrsched._quarter_sine import _sin_eighth
+
+    weights = cosine_weights_of(_sin_eighth, jnp.minimum, jnp.where).__func__
 
     m = np.unique(np.concatenate([np.arange(min(n, 50) + 1), n - np.arange(min(n, 50) + 1), np.linspace(0, n, 999)]))
     m = m.astype(np.int64)
-    ws, we = jax.jit(lambda m: QUARTER_SINE.cosine_weights(n - m, m, n))(jnp.asarray(m, dtype=jnp.int32))
+    ws, we = jax.jit(lambda m: weights(n - m, m, n))(jnp.asarray(m, dtype=jnp.int32))
     ws, we = np.asarray(ws, dtype=np.float64), np.asarray(we, dtype=np.float64)
     assert (ws[0], we[0], ws[-1], we[-1]) == (1.0, 0.0, 0.0, 1.0)
     for got, want in ((ws, np.sin(np.pi / 2 * (n - m) / n) ** 2), (we, np.sin(np.pi / 2 * m / n) ** 2)):
