@@ -25,7 +25,7 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
-from ._node import Schedule, _as_tuple, schedule_arg
+from ._node import Schedule, schedule_arg, shaping_leaves
 from ._once import once
 from ._stack import Stack
 from ._tables import TABLES, dense, dense_numpy, layout
@@ -369,34 +369,12 @@ def _packed(s: Schedule):
     p = cache.get(dt)
     if p is None:
         leaves, treedef = jax.tree_util.tree_flatten(s)
-        shaping = _shaping_leaves(s, len(leaves))
+        shaping = shaping_leaves(s, len(leaves))
         consts = tuple((i, leaves[i]) for i in shaping if type(leaves[i]) is float)
         fixed = {i for i, _ in consts}
         values = np.asarray([v for i, v in enumerate(leaves) if i not in fixed], dtype=dt)
         p = cache[dt] = ((treedef, consts), values)
     return p
-
-
-def _shaping_leaves(s: Schedule, count: int) -> list[int]:
-    """The positions, in ``tree_leaves`` order, of the leaves of shaping fields (none where the
-    walk does not account for every leaf)."""
-    out: list[int] = []
-    at = 0
-
-    def walk(node):
-        nonlocal at
-        d = node.__dict__
-        for f in node._values:
-            n = len(jax.tree_util.tree_leaves(d[f]))
-            if f in node._shaping:
-                out.extend(range(at, at + n))
-            at += n
-        for f in node._children:
-            for c in _as_tuple(d[f]):
-                walk(c)
-
-    walk(s)
-    return out if at == count else []
 
 
 def _unpack(values, structure):

@@ -365,6 +365,29 @@ def _register_pytree(cls):
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
 
 
+def shaping_leaves(s: Schedule, count: int) -> list[int]:
+    """The positions, in ``tree_leaves`` order (each node's value fields, then its children, as
+    the nodes flatten), of the leaves of ``s``'s shaping fields (see ``Schedule._shaping``); none
+    where the walk does not account for all ``count`` leaves."""
+    out: list[int] = []
+    at = 0
+
+    def walk(node):
+        nonlocal at
+        d = node.__dict__
+        for f in node._values:
+            n = len(jax.tree_util.tree_leaves(d[f]))
+            if f in node._shaping:
+                out.extend(range(at, at + n))
+            at += n
+        for f in node._children:
+            for c in _as_tuple(d[f]):
+                walk(c)
+
+    walk(s)
+    return out if at == count else []
+
+
 _SIGNATURES: dict[type, tuple] = {}
 
 
