@@ -264,8 +264,9 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     """The schedule's values at steps ``start .. start + num_steps - 1`` as one array.
 
     This is the fast path for dense evaluation: with ``backend="jax"`` one compiled program
-    (cached per schedule structure, ``num_steps`` and ``dtype``, and the pieces the window
-    touches with how many steps in each; ``start`` is an argument, so windows of one length
+    (cached per schedule structure, ``num_steps`` and ``dtype``, the values that shape its
+    formulas, such as a polynomial's power or a cosine's exponent, and the pieces the window
+    touches with how many steps in each; peaks, floors and ``start`` are arguments, so windows of one length
     inside one phase share a program, and only a window that starts at step 0 or exactly at a
     piece's first step, or crosses a boundary at a new place, compiles again) generates the steps
     itself and evaluates each piece of a join only over its own range. ``backend="numpy"`` gives
