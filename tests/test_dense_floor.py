@@ -4,6 +4,7 @@ compiled per-step program (no per-step search, no sine where a table serves)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import jax
@@ -61,6 +62,31 @@ def test_wsd_dense_is_one_loop_with_no_search(total, warm, decay, end, start, n)
     ops = _entry_ops(lambda peak, end: lrsched.wsd(peak, total, warm, decay, end=end), start, n)
     assert "while" not in ops
     assert ops.count("fusion") == 1
+    # the 1 - sqrt decay takes a square root and no division per step (a vector divide cost
+    # 40% of this loop)
+    body = _root_fusion(lambda peak, end: lrsched.wsd(peak, total, warm, decay, end=end), start, n)
+    assert " sqrt(" in body and " divide(" not in body
+
+
+@pytest.mark.parametrize("n", [7, 1000, 123_457, 5_000_000, 2**31 - 1])
+def test_sqrt_decay_keeps_its_relative_accuracy_near_the_end(n):
+    # 1 - sqrt(done) near done = 1 is a few ulp of itself (not of 1) on every path: 1 - s alone
+    # would be off by the rounding of s, 3e-8 in float32 against values down to 1e-10 here
+    s = lrsched.ramp(1.0, 0.0, n, "sqrt")
+    k = np.unique(np.concatenate([n - np.arange(1, min(n, 400)), np.linspace(0, n, 200).astype(np.int64)]))
+    k = k[(k >= 0) & (k < n)]
+    # 1 - sqrt(x) == (1 - x) / (1 + sqrt(x)): a few roundings in float64, none of them cancelling
+    want = np.array([((n - int(i)) / n) / (1.0 + math.sqrt(int(i) / n)) for i in k])
+    # float64 paths: the Python step and NumPy
+    py = np.array([s(int(i)) for i in k])
+    np.testing.assert_allclose(py, want, rtol=4e-16 * 4, atol=0)
+    np.testing.assert_allclose(s(k), want, rtol=4e-16 * 4, atol=0)
+    # float32 under jit: a few float32 ulp of the value itself
+    got = np.asarray(jax.jit(s)(k.astype(np.int32)), dtype=np.float64)
+    np.testing.assert_allclose(got, want, rtol=4e-7, atol=0)
+    if n <= 5_000_000:  # and in the dense loop
+        dense = np.asarray(lrsched.evaluate(s, n), dtype=np.float64)[k]
+        np.testing.assert_allclose(dense, want, rtol=4e-7, atol=0)
 
 
 def _root_fusion(build, start, n):
