@@ -25,6 +25,7 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
+from ._cycle import Cycle
 from ._node import Schedule, schedule_arg, shaping_leaves
 from ._once import once
 from ._stack import Stack
@@ -111,7 +112,7 @@ class _Program:
     values program: one trace and one compile, not two of each.
     """
 
-    def __init__(self, mode, structure, lay, n, dtype, rows=1):
+    def __init__(self, mode, structure, lay, n, dtype, rows=1, older=False):
         out_dtype = dtype if dtype is not None else jnp.result_type(float)
 
         def schedule(arg):
@@ -142,7 +143,7 @@ class _Program:
             _PROGRAMS.traces += 1
             return values("replay", list(items), arg, start)
 
-        self.options = _compile_options(n * rows)
+        self.options = _compile_options(n * rows, older)
         self.tables, self.run = jax.jit(tables), jax.jit(run)
         self.inner = self.tables, self.run  # the programs of a call inside a trace (no options there)
         if self.options is not None:
@@ -181,9 +182,15 @@ except ImportError:  # pragma: no cover - JAX versions that moved it
 
 # XLA's CPU compiler has two emitters for fused elementwise loops. For an output of up to 2**17
 # values, where compiling is most of a first evaluation, the older one compiles 10-45% faster
-# (nesting depth 16 at 1e5 steps: 200 -> 120 ms) and its loops run as fast or faster; for larger
-# outputs the default one's loops are faster for some schedules (sgdr at 1e7 steps: 11 ms, against
-# 20 ms with the older one), so they keep it.
+# (nesting depth 16 at 1e5 steps: 200 -> 120 ms) and its loops run as fast or faster. A schedule
+# with no cycle in it takes the older one at every size: it indexes a loop in 32 bits where the
+# default one carries a 64-bit index through each vector (31 instructions per 16 values against 38
+# for a warmup + cosine), and those loops ran 5-25% faster at 1e6 and 3e6 steps (warmup + cosine,
+# wsd, one_cycle, a cosine with an exponent, a shift, SGDR of doubling cycles), the others as fast.
+# Where there is a cycle of one length the default emitter stays above 2**17 values: it writes
+# whole cycles from one cycle's values (a broadcast) as nested loops, which the older one computes
+# with an index division per value, 4-6x slower (sgdr at 1e7 steps: 11 ms, against 20; behind a
+# warmup 1.3x).
 SMALL_OUTPUT = 1 << 17
 _SMALL_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 # A dense loop is compute-bound below a few million steps (a cosine's polynomial, the selects
@@ -194,10 +201,21 @@ _WIDE_OPTIONS = {"xla_cpu_prefer_vector_width": 512}
 _CPU_OPTIONS = [_WIDE_OPTIONS, _SMALL_OPTIONS]  # emptied if this XLA rejects them
 
 
-def _compile_options(size):
+def _compile_options(size, older=False):
+    """The CPU compile options of a program of ``size`` values; ``older``: the older emitter at
+    any size (a schedule that never repeats a cycle's values)."""
     if not _CPU_OPTIONS or jax.default_backend() != "cpu":
         return None
-    return {**_WIDE_OPTIONS, **(_SMALL_OPTIONS if size <= SMALL_OUTPUT else {})}
+    return {**_WIDE_OPTIONS, **(_SMALL_OPTIONS if size <= SMALL_OUTPUT or older else {})}
+
+
+def _may_repeat(s) -> bool:
+    """Whether ``s`` has a cycle of one length anywhere in it, whose whole cycles a window may
+    write from one cycle's values (a batch counts as one: its rows are laid out together)."""
+    if isinstance(s, Stack):
+        return True
+    nodes = jax.tree_util.tree_leaves(s, is_leaf=lambda x: isinstance(x, Cycle))
+    return any(isinstance(x, Cycle) and x.period_mult == 1 for x in nodes)
 
 
 class _Programs:
@@ -318,7 +336,9 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     lay = _layout_any(schedule, start, num_steps)
     key = _program_key(schedule, (mode, structure, lay, num_steps, dtype, x64()))
     rows = schedule.size if isinstance(schedule, Stack) else 1
-    program = _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows))
+    program = _PROGRAMS.get(
+        key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows, older=not _may_repeat(schedule))
+    )
     start_arg = np.asarray(start, dtype=np.int64 if x64() else np.int32)
     if dtype is None:
         calls = schedule.__dict__.setdefault("_calls", OrderedDict())
