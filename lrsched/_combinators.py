@@ -529,6 +529,35 @@ class PerEpoch(Schedule, kind="per_epoch"):
             return self.schedule._eval(xp.minimum(k, 0), xp)
         return self.schedule._eval(k // spe, xp)
 
+    def _layout(self, start, n, xp):
+        """The epochs the window touches: (how many, the schedule's layout over them)."""
+        e = self.steps_per_epoch
+        first, m = start // e, (start + n - 1) // e - start // e + 1
+        return (m, layout(self.schedule, first, m, xp))
+
+    def _dense(self, start, n, xp, lay):
+        """The schedule over the window's epochs, once each, every value written over its
+        epoch's steps: no integer division per step (XLA's CPU loops do not vectorise one)."""
+        m, sub = lay
+        e = self.steps_per_epoch
+        if fit(e, start) is None:  # an epoch longer than any step the backend holds: epoch 0
+            return xp.full(dense(self.schedule, 0, 1, xp, sub)[0], n)
+        first = start // e
+        values = dense(self.schedule, first, m, xp, sub)
+        if m == 1:
+            return xp.full(values[0], n)
+        a = start - first * e  # the first epoch's steps before the window
+        if not xp.compiled:  # NumPy: each epoch's value repeated over its steps in the window
+            counts = np.full(m, e)
+            counts[0] -= a
+            counts[-1] = n - (e - a) - (m - 2) * e
+            return np.repeat(values, counts)
+        if m == 2:  # the window crosses one epoch boundary (an epoch may be longer than it)
+            return jnp.where(xp.arange(0, n) < e - a, values[0], values[1])
+        # whole epochs between (so e < n and m * e < 3 n), sliced to the window
+        grid = jnp.broadcast_to(values[:, None], (m, e)).reshape(m * e)
+        return lax.dynamic_slice_in_dim(grid, a, n)
+
     def _phases(self, at):
         e = self.steps_per_epoch
         at.walk(self.schedule, lambda x: math.ceil(x) * e)

@@ -343,3 +343,41 @@ def test_a_shift_of_a_flat_schedule_is_one_loop():
     k = np.arange(N)
     want = (1.0 - np.minimum(np.maximum(k - N // 10, 0), N) / N) ** 2
     np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, N), np.float64), want, rtol=2e-6, atol=1e-7)
+
+
+PER_EPOCH = [  # (steps per epoch, window start, window length): whole epochs between, a boundary
+    # crossed once (an epoch longer than the window), a window inside one epoch
+    (N // 100, 0, N),
+    (N // 100 + 7, 12_345, N),
+    (3 * N, 3 * N - 10, N),
+    (2 * N, 5, N),
+]
+
+
+@pytest.mark.parametrize(("epoch", "start", "n"), PER_EPOCH)
+def test_per_epoch_dense_writes_each_epochs_value_with_no_division_per_step(epoch, start, n):
+    # the schedule once per epoch the window touches, each value written over its epoch's steps:
+    # no integer division per step (XLA's CPU loops do not vectorise one; it cost 10-16x the write)
+    s = lrsched.per_epoch(lrsched.cosine(1.0, 0.01, 100), epoch)
+    text = _evaluate_program_text(s, n, start)
+    assert not re.search(r"s(32|64)\[\d{4,}\]\{0\} divide\(", text)
+    assert not re.search(r"f32\[\d{4,}\]\{0\} cosine\(", text)
+    e = np.arange(start, start + n) // epoch
+    want = 0.01 + 0.99 * 0.5 * (1.0 + np.cos(np.pi * np.minimum(e, 100) / 100))
+    np.testing.assert_allclose(np.asarray(lrsched.evaluate(s, n, start=start), np.float64), want, rtol=1e-6)
+    np.testing.assert_allclose(lrsched.evaluate(s, n, start=start, backend="numpy"), want, rtol=1e-13)
+
+
+def test_per_epoch_windows_of_one_layout_share_a_program():
+    # the window's offset into its first epoch is an argument: windows that touch as many epochs
+    # share one program, each with its own values
+    from lrsched import _evaluate as E
+
+    s = lrsched.per_epoch(lrsched.exponential(1.0, 0.5), 1000)
+    E._PROGRAMS._programs.clear()
+    for start in (0, 250, 400, 1000, 4321, 999):  # 3500 steps: four epochs touched, then five
+        got = np.asarray(lrsched.evaluate(s, 3500, start=start), np.float64)
+        np.testing.assert_array_equal(got, 0.5 ** (np.arange(start, start + 3500) // 1000))
+        if start == 4321:  # a window at step 0 has its own (a static start)
+            assert len(E._PROGRAMS) == 2
+    assert len(E._PROGRAMS) == 3
