@@ -25,6 +25,7 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
+from ._combinators import PerEpoch
 from ._cycle import Cycle
 from ._node import Schedule, schedule_arg, shaping_leaves
 from ._once import once
@@ -190,7 +191,7 @@ except ImportError:  # pragma: no cover - JAX versions that moved it
 # Where there is a cycle of one length the default emitter stays above 2**17 values: it writes
 # whole cycles from one cycle's values (a broadcast) as nested loops, which the older one computes
 # with an index division per value, 4-6x slower (sgdr at 1e7 steps: 11 ms, against 20; behind a
-# warmup 1.3x).
+# warmup 1.3x). So does a per-epoch schedule's window (each epoch's value over its steps): 1.7-2.6x.
 SMALL_OUTPUT = 1 << 17
 _SMALL_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 # A dense loop is compute-bound below a few million steps (a cosine's polynomial, the selects
@@ -210,12 +211,18 @@ def _compile_options(size, older=False):
 
 
 def _may_repeat(s) -> bool:
-    """Whether ``s`` has a cycle of one length anywhere in it, whose whole cycles a window may
-    write from one cycle's values (a batch counts as one: its rows are laid out together)."""
+    """Whether ``s`` has anywhere in it a cycle of one length, whose whole cycles a window may
+    write from one cycle's values, or a per-epoch schedule, whose epochs' values a window writes
+    over their steps (a batch counts as one: its rows are laid out together)."""
     if isinstance(s, Stack):
         return True
-    nodes = jax.tree_util.tree_leaves(s, is_leaf=lambda x: isinstance(x, Cycle))
-    return any(isinstance(x, Cycle) and x.period_mult == 1 for x in nodes)
+    todo = [s]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, PerEpoch) or (isinstance(node, Cycle) and node.period_mult == 1):
+            return True
+        todo.extend(node._child_nodes())
+    return False
 
 
 class _Programs:

@@ -161,6 +161,8 @@ def test_cpu_programs_compile_for_wide_vectors_and_small_ones_with_the_older_emi
     ):
         assert program(s, E.SMALL_OUTPUT + 1).options == older
     assert program(L.warmup(L.sgdr(1.0, 1000), 100), 100 + 133 * 1000).options == wide
+    # each epoch's value written over its steps: the default emitter above the bound
+    assert program(L.per_epoch(L.cosine(1.0, 0.0, 100), 1000), E.SMALL_OUTPUT + 1).options == wide
     assert program(L.warmup_cosine(1.0, 10**7, 10**5), 10**6).options == older
     rows = L.stack([L.warmup_cosine(p, 1000, 10) for p in (0.5, 1.0)])
     assert program(rows, E.SMALL_OUTPUT // 2).options == small.options
