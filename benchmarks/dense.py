@@ -90,7 +90,8 @@ def run(n: int, torch_probe: int = 100_000) -> list[dict]:
 
 def _recipes(n: int) -> dict:
     """The other recipes over ``n`` steps: a 10% cooldown, a one-cycle, ten restarts of a cosine,
-    four of doubling length (SGDR's T_mult = 2), and ten that decay by 0.8 after a 1% warmup."""
+    four of doubling length (SGDR's T_mult = 2), ten that decay by 0.8 after a 1% warmup, and a
+    cosine over 100 epochs, its value held through each epoch's steps."""
     import lrsched
 
     peak, total, warm, end = wc_args(n)
@@ -102,6 +103,7 @@ def _recipes(n: int) -> dict:
         "sgdr decay=0.8 after a warmup": lrsched.sgdr(
             peak, max(1, n // 10), decay=0.8, warmup_steps=max(1, n // 100), end=end
         ),
+        "per_epoch cosine, 100 epochs": lrsched.per_epoch(lrsched.cosine(peak, end, 100), max(1, n // 100)),
     }
 
 

@@ -36,7 +36,7 @@ TINY = {
 }
 # rows per run of the tiny configuration
 ROWS = {
-    "dense": 13,
+    "dense": 14,
     "shapes": 14,
     "pieces": 4,
     "latency": 6,
@@ -140,7 +140,8 @@ def test_dense_floors_are_reported_as_evaluate_over_floor():
     assert xla["ratio"] is None and fill["ratio"] is None
     beside = rows["lrsched.evaluate (jax), warmup_cosine"]  # timed round-robin with the floor
     assert xla["over_floor"] == pytest.approx(beside["seconds"] / xla["seconds"], rel=1e-12)
-    for k in ("wsd", "one_cycle", "sgdr", "sgdr period_mult=2", "sgdr decay=0.8 after a warmup"):
+    recipes = ("wsd", "one_cycle", "sgdr", "sgdr period_mult=2", "sgdr decay=0.8 after a warmup")
+    for k in (*recipes, "per_epoch cosine, 100 epochs"):
         r = rows[f"lrsched.evaluate (jax), {k}"]
         assert r["over_floor"] == pytest.approx(r["seconds"] / xla["seconds"], rel=1e-12)
     assert fill["over_floor"] == pytest.approx(rows["lrsched.evaluate (numpy)"]["seconds"] / fill["seconds"], rel=1e-12)
