@@ -10,10 +10,10 @@ from . import _warps  # noqa: F401  (timm's warps: node types whose configs load
 from ._combinators import chain as chain
 from ._combinators import clip as clip
 from ._combinators import join as join
-from ._combinators import per_epoch as per_epoch
 from ._combinators import shift as shift
 from ._combinators import warmup as warmup
 from ._cycle import cycle as cycle
+from ._cycle import per_epoch as per_epoch
 from ._evaluate import evaluate as evaluate
 from ._fn import fn as fn
 from ._fn import register as register

@@ -1,5 +1,6 @@
 """``cycle``: restarts, with cycle starts found exactly (integer tables, or a fixed-point
-recurrence for a float ``period_mult``) on every backend."""
+recurrence for a float ``period_mult``) on every backend; and ``per_epoch``, a schedule on a
+clock of epochs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import bisect
 import math
 import numbers
 
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from . import _validate as V
 from ._backend import PY, fit, integer_steps, is_traced, python_step
@@ -446,3 +449,68 @@ def cycle(schedule, period, *, period_mult=1, decay=1.0, limit=None) -> Schedule
     if limit is not None:
         limit = V.steps("limit", limit, positive=True, allow_float=False)
     return Cycle._make(schedule=schedule, decay=decay, period=period, period_mult=period_mult, limit=limit)
+
+
+# --------------------------------------------------------------------------------------------
+# epochs: a schedule on a clock that ticks once per epoch
+# --------------------------------------------------------------------------------------------
+class PerEpoch(Schedule, kind="per_epoch"):
+    _children = ("schedule",)
+    _static = ("steps_per_epoch",)
+    _npos = 2
+
+    def _eval(self, k, xp):
+        spe = fit(self.steps_per_epoch, k)
+        if spe is None:  # an epoch longer than any step k's integer dtype holds: epoch 0
+            return self.schedule._eval(xp.minimum(k, 0), xp)
+        return self.schedule._eval(k // spe, xp)
+
+    def _layout(self, start, n, xp):
+        """The epochs the window touches: (how many, the schedule's layout over them)."""
+        e = self.steps_per_epoch
+        first, m = start // e, (start + n - 1) // e - start // e + 1
+        return (m, layout(self.schedule, first, m, xp))
+
+    def _dense(self, start, n, xp, lay):
+        """The schedule over the window's epochs, once each, every value written over its
+        epoch's steps: no integer division per step (XLA's CPU loops do not vectorise one)."""
+        m, sub = lay
+        e = self.steps_per_epoch
+        if fit(e, start) is None:  # an epoch longer than any step the backend holds: epoch 0
+            return xp.full(dense(self.schedule, 0, 1, xp, sub)[0], n)
+        first = start // e
+        values = dense(self.schedule, first, m, xp, sub)
+        if m == 1:
+            return xp.full(values[0], n)
+        a = start - first * e  # the first epoch's steps before the window
+        if not xp.compiled:  # NumPy: each epoch's value repeated over its steps in the window
+            counts = np.full(m, e)
+            counts[0] -= a
+            counts[-1] = n - (e - a) - (m - 2) * e
+            return np.repeat(values, counts)
+        if m == 2:  # the window crosses one epoch boundary (an epoch may be longer than it)
+            return jnp.where(xp.arange(0, n) < e - a, values[0], values[1])
+        # whole epochs between (so e < n and m * e < 3 n), sliced to the window
+        grid = jnp.broadcast_to(values[:, None], (m, e)).reshape(m * e)
+        return lax.dynamic_slice_in_dim(grid, a, n)
+
+    def _phases(self, at):
+        e = self.steps_per_epoch
+        at.walk(self.schedule, lambda x: math.ceil(x) * e)
+
+    def _roles(self):
+        return self.schedule._roles()
+
+
+def per_epoch(schedule, steps_per_epoch) -> Schedule:
+    """A schedule written in epochs, evaluated per update: ``schedule(k // steps_per_epoch)``.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.per_epoch(lrsched.exponential(1.0, 0.5), 100)
+        >>> s(99), s(100), s(250)
+        (1.0, 0.5, 0.25)
+    """
+    schedule_arg("schedule", schedule)
+    spe = V.steps("steps_per_epoch", steps_per_epoch, positive=True, allow_float=False)
+    return PerEpoch._make(schedule=schedule, steps_per_epoch=spe)

@@ -25,8 +25,7 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
-from ._combinators import PerEpoch
-from ._cycle import Cycle
+from ._cycle import Cycle, PerEpoch
 from ._node import Schedule, schedule_arg, shaping_leaves
 from ._once import once
 from ._stack import Stack

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numbers
 
 from .. import _validate as V
-from .._combinators import clip, join, per_epoch, shift, warmup
-from .._cycle import cycle
+from .._combinators import clip, join, shift, warmup
+from .._cycle import cycle, per_epoch
 from .._node import Schedule, constant
 from .._primitives import exponential, linear, ramp
 from .._primitives import inverse_sqrt as _inverse_sqrt

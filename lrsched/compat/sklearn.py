@@ -21,7 +21,7 @@ import math
 import numbers
 
 from .. import _validate as V
-from .._combinators import per_epoch
+from .._cycle import per_epoch
 from .._node import Schedule
 from .._node import constant as _constant
 from .._plateau import Plateau

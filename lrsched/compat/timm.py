@@ -31,8 +31,8 @@ import math
 import numbers
 
 from .. import _validate as V
-from .._combinators import join, per_epoch, shift, warmup
-from .._cycle import cycle, cycle_start
+from .._combinators import join, shift, warmup
+from .._cycle import cycle, cycle_start, per_epoch
 from .._node import Schedule, constant
 from .._primitives import exponential, linear, piecewise_constant, ramp
 from .._warps import decay_count, k_decay
