@@ -78,9 +78,15 @@ class Warmup(Schedule, kind="warmup"):
                 parts.append(dense(self.schedule, a, m, xp, sub))
         return xp.concat(parts)
 
+    def _past_ramp(self, lay) -> bool:
+        """Whether the window (``lay`` from :meth:`_layout`) is past the ramp up: the schedule's own."""
+        return lay is not None and len(lay) == 1 and lay[0][0] == 1
+
     def _repeats(self, lay):
-        # a window past the ramp up is the schedule's own
-        return lay is not None and len(lay) == 1 and lay[0][0] == 1 and self.schedule._repeats(lay[0][3])
+        return self._past_ramp(lay) and self.schedule._repeats(lay[0][3])
+
+    def _one_loop(self, lay):
+        return super()._one_loop(lay) or (self._past_ramp(lay) and self.schedule._one_loop(lay[0][3]))
 
     def _flat(self, budget):
         if not isinstance(self.steps, int) or self.shape != "linear" or self.steps > 2**31 - 1:
@@ -223,16 +229,10 @@ class Join(Schedule, kind="join"):
         the steps, its constants (the piece's first step, length and ends) selected per step, so a
         loop with one ramp formula writes the output; no part per piece, no concatenation. None
         where that does not apply."""
-        if not xp.compiled or not 1 < len(lay) <= T.FEW:
+        keys = self._like_keys(lay, xp)
+        if keys is None:
             return None
-        keys = [self.schedules[i]._ramp_key() for i, _, _, _ in lay]
-        if keys[0] is None:
-            return None
-        shape, params, _ = keys[0]
-        if params or shape in ("exponential", "tanh") or any(r is None or r[:2] != (shape, 0) for r in keys):
-            return None
-        if any(not isinstance(r[2], int) or not 0 < r[2] <= xp.step_hi for r in keys):
-            return None
+        shape = keys[0][0]
         k = xp.arange(start, n)
         const = None  # (first step, steps, 1 / steps, start value, end value) of each step's piece
         for (i, _, _, _), (_, _, steps) in zip(lay, keys):
@@ -250,6 +250,27 @@ class Join(Schedule, kind="join"):
             return xp.full(QUARTER_SINE.cosine_value(a, b, steps - m, m, steps, inv), n)
         ws, we = SHAPES[shape][0](xp, steps - m, m, steps, ())
         return xp.full(a * ws + b * we, n)
+
+    def _like_keys(self, lay, xp):
+        """The ramp keys of the few pieces a window touches, where :meth:`_dense_like` writes it
+        as one formula; None where it does not."""
+        if not xp.compiled or lay is None or not 1 < len(lay) <= T.FEW:
+            return None
+        keys = [self.schedules[i]._ramp_key() for i, _, _, _ in lay]
+        if keys[0] is None:
+            return None
+        shape, params, _ = keys[0]
+        if params or shape in ("exponential", "tanh") or any(r is None or r[:2] != (shape, 0) for r in keys):
+            return None
+        if any(not isinstance(r[2], int) or not 0 < r[2] <= xp.step_hi for r in keys):
+            return None
+        return keys
+
+    def _one_loop(self, lay):
+        if lay is not None and len(lay) == 1:  # inside one piece: that piece's own
+            i, _, _, sub = lay[0]
+            return self.schedules[i]._one_loop(sub)
+        return super()._one_loop(lay) or self._like_keys(lay, JX) is not None
 
     def _run_key(self, i, a, m, xp):
         """Pieces that are whole ramps of one shape and length share their weights: a run key."""

@@ -140,6 +140,10 @@ class Cycle(Schedule, kind="cycle"):
             return -1
         return self.schedule._flat(budget - 1)
 
+    def _one_loop(self, lay):
+        # or a few cycles of growing lengths, each step's cycle selected in the loop
+        return super()._one_loop(lay) or (lay is not None and isinstance(lay[0], str) and self.schedule._flat(FEW) >= 0)
+
     def _repeats(self, lay):
         # whole cycles only: one cycle's values, computed once, repeated (a partial first or last
         # cycle beside them would be a concatenation, which costs more than the formula)

@@ -25,7 +25,6 @@ from jax import lax
 from . import _sweep
 from . import _validate as V
 from ._backend import JX, NP, x64
-from ._cycle import Cycle, PerEpoch
 from ._node import Schedule, schedule_arg, shaping_leaves
 from ._once import once
 from ._stack import Stack
@@ -182,15 +181,15 @@ except ImportError:  # pragma: no cover - JAX versions that moved it
 
 # XLA's CPU compiler has two emitters for fused elementwise loops. For an output of up to 2**17
 # values, where compiling is most of a first evaluation, the older one compiles 10-45% faster
-# (nesting depth 16 at 1e5 steps: 200 -> 120 ms) and its loops run as fast or faster. A schedule
-# with no cycle in it takes the older one at every size: it indexes a loop in 32 bits where the
-# default one carries a 64-bit index through each vector (31 instructions per 16 values against 38
-# for a warmup + cosine), and those loops ran 5-25% faster at 1e6 and 3e6 steps (warmup + cosine,
-# wsd, one_cycle, a cosine with an exponent, a shift, SGDR of doubling cycles), the others as fast.
-# Where there is a cycle of one length the default emitter stays above 2**17 values: it writes
-# whole cycles from one cycle's values (a broadcast) as nested loops, which the older one computes
-# with an index division per value, 4-6x slower (sgdr at 1e7 steps: 11 ms, against 20; behind a
-# warmup 1.3x). So does a per-epoch schedule's window (each epoch's value over its steps): 1.7-2.6x.
+# (nesting depth 16 at 1e5 steps: 200 -> 120 ms) and its loops run as fast or faster. A window that
+# is one elementwise loop (``Schedule._one_loop``: a formula of a few pieces) takes it at every
+# size: it indexes the loop in 32 bits where the default one carries a 64-bit index through each
+# vector (31 instructions per 16 values against 38 for a warmup + cosine), and such loops ran
+# 5-25% faster at 1e6 and 3e6 steps (warmup + cosine, wsd, one_cycle, a cosine with an exponent, a
+# shift, SGDR of doubling cycles or of partial ones). Other programs keep the default emitter above
+# 2**17 values: whole cycles written from one cycle's values took an index division per value with
+# the older one, 4-6x slower (sgdr at 1e7 steps: 11 ms, against 20), a per-epoch window 2x, and a
+# warmup beside an inverse square root (noam) up to 1.4x.
 SMALL_OUTPUT = 1 << 17
 _SMALL_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 # A dense loop is compute-bound below a few million steps (a cosine's polynomial, the selects
@@ -203,25 +202,10 @@ _CPU_OPTIONS = [_WIDE_OPTIONS, _SMALL_OPTIONS]  # emptied if this XLA rejects th
 
 def _compile_options(size, older=False):
     """The CPU compile options of a program of ``size`` values; ``older``: the older emitter at
-    any size (a schedule that never repeats a cycle's values)."""
+    any size (a window that is one elementwise loop)."""
     if not _CPU_OPTIONS or jax.default_backend() != "cpu":
         return None
     return {**_WIDE_OPTIONS, **(_SMALL_OPTIONS if size <= SMALL_OUTPUT or older else {})}
-
-
-def _may_repeat(s) -> bool:
-    """Whether ``s`` has anywhere in it a cycle of one length, whose whole cycles a window may
-    write from one cycle's values, or a per-epoch schedule, whose epochs' values a window writes
-    over their steps (a batch counts as one: its rows are laid out together)."""
-    if isinstance(s, Stack):
-        return True
-    todo = [s]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, PerEpoch) or (isinstance(node, Cycle) and node.period_mult == 1):
-            return True
-        todo.extend(node._child_nodes())
-    return False
 
 
 class _Programs:
@@ -342,9 +326,8 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     lay = _layout_any(schedule, start, num_steps)
     key = _program_key(schedule, (mode, structure, lay, num_steps, dtype, x64()))
     rows = schedule.size if isinstance(schedule, Stack) else 1
-    program = _PROGRAMS.get(
-        key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows, older=not _may_repeat(schedule))
-    )
+    older = not isinstance(schedule, Stack) and schedule._one_loop(lay[1])
+    program = _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows, older))
     start_arg = np.asarray(start, dtype=np.int64 if x64() else np.int32)
     if dtype is None:
         calls = schedule.__dict__.setdefault("_calls", OrderedDict())

@@ -131,9 +131,9 @@ def test_a_warmups_ramp_up_in_a_window_is_constant_weights():
 
 def test_cpu_programs_compile_for_wide_vectors_and_small_ones_with_the_older_emitter():
     """On CPU, every program is compiled for the host's widest vectors (512 bits where it has
-    them), and one of at most SMALL_OUTPUT values, or one that is a single elementwise loop, also
-    with XLA's older emitter for fused loops (it compiles faster, and its loops index in 32 bits);
-    other larger outputs, a sweep's rows counted, keep the default emitter."""
+    them), and one of at most SMALL_OUTPUT values, or one whose window is a single elementwise
+    loop, also with XLA's older emitter for fused loops (it compiles faster, and its loops index in
+    32 bits); other larger outputs, a sweep's rows counted, keep the default emitter."""
     from lrsched import _evaluate as E
 
     if jax.default_backend() != "cpu":
@@ -151,18 +151,26 @@ def test_cpu_programs_compile_for_wide_vectors_and_small_ones_with_the_older_emi
     assert small.options == older
     # whole cycles repeat one cycle's values: the default emitter above the bound
     assert program(L.sgdr(1.0, 1000), 133 * 1000).options == wide
-    # no cycle of one length (a warmup + cosine, wsd, one_cycle, cycles that double): the older
-    # emitter at any size
+    # one elementwise loop (a warmup + cosine, wsd, one_cycle's phases, a few cycles that double,
+    # a partial cycle): the older emitter at any size
     for s in (
         L.warmup_cosine(1.0, 1000, 10),
         L.wsd(1.0, 10**6, 10**4, 10**5),
-        L.one_cycle(1.0, 10**6),
+        L.one_cycle(1.0, 10**6),  # (inside its first phase)
+        L.one_cycle(1.0, 3 * 10**5),
         L.sgdr(1.0, 10**4, period_mult=2),
+        L.sgdr(1.0, 1000),  # 132.07 cycles
     ):
         assert program(s, E.SMALL_OUTPUT + 1).options == older
     assert program(L.warmup(L.sgdr(1.0, 1000), 100), 100 + 133 * 1000).options == wide
-    # each epoch's value written over its steps: the default emitter above the bound
-    assert program(L.per_epoch(L.cosine(1.0, 0.0, 100), 1000), E.SMALL_OUTPUT + 1).options == wide
+    # parts (a warmup beside an inverse square root), each epoch's value written over its steps,
+    # the pieces of a long join: the default emitter above the bound
+    for s in (
+        L.noam(1.0, 1000),
+        L.per_epoch(L.cosine(1.0, 0.0, 100), 1000),
+        L.join([L.cosine(1.0, 0.0, 1000)] * 200, [1000 * i for i in range(1, 200)]),
+    ):
+        assert program(s, E.SMALL_OUTPUT + 1).options == wide
     assert program(L.warmup_cosine(1.0, 10**7, 10**5), 10**6).options == older
     rows = L.stack([L.warmup_cosine(p, 1000, 10) for p in (0.5, 1.0)])
     assert program(rows, E.SMALL_OUTPUT // 2).options == small.options
