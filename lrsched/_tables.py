@@ -208,6 +208,13 @@ def cosine_weights_grid(n, start, m, xp):
 
     def combine(t):
         sla, cla, slb, clb, sda, cda, sdb, cdb = t
+        if xp is NP:  # the same products, sums and squares, written in place into one buffer
+            out, tmp = np.empty((2, sla.size, slb.size)), np.empty((sla.size, slb.size))
+            for w, (sa, ca, sb, cb) in zip(out, ((sla, cla, slb, clb), (sda, cda, sdb, cdb))):
+                np.multiply(sa[:, None], cb[None, :], out=w)
+                w += np.multiply(ca[:, None], sb[None, :], out=tmp)
+                w *= w
+            return out
         sl = _outer(sla, clb) + _outer(cla, slb)
         sd = _outer(sda, cdb) + _outer(cda, sdb)
         return xp.stack([sl * sl, sd * sd])
