@@ -329,6 +329,8 @@ def evaluate(schedule, num_steps, *, start=0, backend="jax", dtype=None):
     older = not isinstance(schedule, Stack) and schedule._one_loop(lay[1])
     program = _PROGRAMS.get(key, lambda: _Program(mode, structure, lay, num_steps, dtype, rows, older))
     start_arg = np.asarray(start, dtype=np.int64 if x64() else np.int32)
+    if mode != "tree" and _top_level():  # on the device once: a NumPy argument is copied at every call
+        arg, start_arg = jax.device_put((arg, start_arg))
     if dtype is None:
         calls = schedule.__dict__.setdefault("_calls", OrderedDict())
         calls[(num_steps, start, x64())] = (key, arg, start_arg)

@@ -552,3 +552,21 @@ def test_evaluate_and_call_a_join_of_many_mixed_pieces_give_the_formula(p):
     np.testing.assert_allclose(
         lrsched.evaluate(s, 40, start=int(ks[5]), backend="numpy"), s(np.arange(ks[5], ks[5] + 40)), rtol=1e-15
     )
+
+
+def test_a_repeated_call_reuses_its_arguments_on_the_device_and_a_traced_call_does_not_keep_them():
+    # the packed values and the start are put on the device once, at the top level; a call inside
+    # a trace keeps nothing traced that a later call would find
+    s = lrsched.warmup_cosine(1.0, 5000, 100)
+    top = np.asarray(lrsched.evaluate(s, 3000, start=7))
+    (_, arg, start), *_ = s._calls.values()
+    assert isinstance(arg, jax.Array) and isinstance(start, jax.Array)
+    inside = jax.jit(lambda x: lrsched.evaluate(s, 3000, start=7) + x)(0.0)
+    np.testing.assert_array_equal(np.asarray(inside), top)
+    t = lrsched.warmup_cosine(2.0, 5000, 100)
+    traced = jax.jit(lambda x: lrsched.evaluate(t, 3000, start=7) * x)(1.0)
+    assert all(
+        isinstance(a, (jax.Array, np.ndarray)) and not isinstance(a, jax.core.Tracer) for _, a, _ in t._calls.values()
+    )
+    np.testing.assert_array_equal(np.asarray(lrsched.evaluate(t, 3000, start=7)), np.asarray(traced))
+    np.testing.assert_array_equal(np.asarray(lrsched.evaluate(s, 3000, start=7)), top)
