@@ -42,7 +42,7 @@ from ._backend import PY, is_jax, is_real
 from ._once import once
 from ._steps import FLOAT_MAX as _FLOAT_MAX
 from ._steps import bad_python_step, call_array
-from ._tables import FEW, dense, layout
+from ._tables import dense, flat_loop, layout
 
 KINDS: dict[str, type] = {}  # serialised kind -> node class, filled as each class is defined
 LIN, PAR = "lin", "par"  # a leaf the value is linear in, or one that shapes it (see ``_roles``)
@@ -206,7 +206,7 @@ class Schedule:
     def _one_loop(self, lay) -> bool:
         """Whether a compiled window (``lay`` from :meth:`_layout`) is one elementwise loop over
         its steps: a formula of a few pieces (see ``_flat``), not tables, parts or repeated values."""
-        return self._flat(FEW) >= 0 and not self._repeats(lay)
+        return flat_loop(self, lay)
 
     def _repeats(self, lay) -> bool:
         """Whether the window (``lay`` from :meth:`_layout`) repeats values computed once, so that

@@ -45,9 +45,15 @@ def dense(s, start, n: int, xp, lay=_UNSET):
         return xp.full(0.0, 0)
     if lay is _UNSET:
         lay = layout(s, start, n, xp)
-    if xp.compiled and s._flat(FEW) >= 0 and not s._repeats(lay):
+    if xp.compiled and flat_loop(s, lay):
         return xp.full(s._eval(xp.arange(start, n), QUARTER_SINE), n)
     return s._dense(start, n, xp, lay)
+
+
+def flat_loop(s, lay) -> bool:
+    """Whether ``dense`` writes a compiled window of ``s`` (``lay`` from :func:`layout`) as the
+    node's own formula over its steps, one elementwise loop (see :data:`FEW`)."""
+    return s._flat(FEW) >= 0 and not s._repeats(lay)
 
 
 def pointwise(s, start, n: int, xp):
