@@ -472,7 +472,8 @@ class PerEpoch(Schedule, kind="per_epoch"):
     def _layout(self, start, n, xp):
         """The epochs the window touches: (how many, the schedule's layout over them)."""
         e = self.steps_per_epoch
-        first, m = start // e, (start + n - 1) // e - start // e + 1
+        first = start // e
+        m = (start + n - 1) // e - first + 1
         return (m, layout(self.schedule, first, m, xp))
 
     def _dense(self, start, n, xp, lay):
@@ -493,7 +494,7 @@ class PerEpoch(Schedule, kind="per_epoch"):
             counts[-1] = n - (e - a) - (m - 2) * e
             return np.repeat(values, counts)
         if m == 2:  # the window crosses one epoch boundary (an epoch may be longer than it)
-            return jnp.where(xp.arange(0, n) < e - a, values[0], values[1])
+            return xp.where(xp.arange(0, n) < e - a, values[0], values[1])
         # whole epochs between (so e < n and m * e < 3 n), sliced to the window
         grid = jnp.broadcast_to(values[:, None], (m, e)).reshape(m * e)
         return lax.dynamic_slice_in_dim(grid, a, n)
